@@ -1,0 +1,36 @@
+# Eigen for Jupyter — every target works from a fresh clone with only Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint typecheck pytest bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
+	touch $(STAMP)
+
+## The main job: compile and run the example programs with the embedded engine.
+demo: setup
+	$(BIN)/python -m eigen_engine.demo
+
+lint: setup
+	$(BIN)/ruff check eigen_lang eigen_engine eigen_jupyter tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+bench: setup
+	@set -e; for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
