@@ -121,14 +121,15 @@ _STR_METHODS = frozenset({"join", "split", "strip", "lstrip", "rstrip", "replace
 def _str_attr(interp: Interpreter, value: str, name: str, node: ast.AST) -> Any:
     if name not in _STR_METHODS:
         return _pick(interp, {}, name, "a string", node, extra=sorted(_STR_METHODS))
-    bound = {  # explicit table: every allowed method spelled out, no getattr
+    table: dict[str, Callable[..., Any]] = {  # every allowed method spelled out, no getattr
         "join": value.join, "split": value.split, "strip": value.strip,
         "lstrip": value.lstrip, "rstrip": value.rstrip, "replace": value.replace,
         "startswith": value.startswith, "endswith": value.endswith, "upper": value.upper,
         "lower": value.lower, "title": value.title, "count": value.count, "find": value.find,
         "zfill": value.zfill, "ljust": value.ljust, "rjust": value.rjust,
         "center": value.center,
-    }[name]
+    }
+    bound = table[name]
 
     def impl(it: Interpreter, ca: CallArgs) -> Any:
         if ca.kwargs:

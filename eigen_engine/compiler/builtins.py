@@ -49,7 +49,7 @@ def _range(it: Interpreter, ca: CallArgs) -> range:
 def _len(it: Interpreter, ca: CallArgs) -> int:
     _arity(it, ca, "len", 1, 1)
     v = ca.args[0]
-    from eigen_engine.compiler.values import QubitRegisterValue, ClassicalRegisterValue
+    from eigen_engine.compiler.values import ClassicalRegisterValue, QubitRegisterValue
 
     if isinstance(v, QubitRegisterValue | ClassicalRegisterValue):
         return v.size

@@ -50,9 +50,8 @@ def find_entrypoint(tree: ast.Module) -> tuple[EntrypointInfo | None, list[Diagn
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             for dec in node.decorator_list:
-                if decorator_name(dec) == "hybrid_program":
-                    if isinstance(node, ast.FunctionDef):
-                        found.append(EntrypointInfo(node, dec))
+                if decorator_name(dec) == "hybrid_program" and isinstance(node, ast.FunctionDef):
+                    found.append(EntrypointInfo(node, dec))
     for stmt in tree.body:
         if is_main_guard(stmt):
             continue
@@ -190,9 +189,9 @@ def bind_inputs(it: Interpreter, fn: FunctionValue, overrides: Mapping[str, Any]
     for p, d in zip(reversed([*spec.posonlyargs, *spec.args]), reversed(spec.defaults),
                     strict=False):
         defaults[p.arg] = d
-    for p, d in zip(spec.kwonlyargs, spec.kw_defaults, strict=True):
-        if d is not None:
-            defaults[p.arg] = d
+    for p, kd in zip(spec.kwonlyargs, spec.kw_defaults, strict=True):
+        if kd is not None:
+            defaults[p.arg] = kd
     known = [p.arg for p in params]
     for name in overrides:
         if name not in known:

@@ -26,10 +26,9 @@ from eigen_engine.compiler.values import (
     AnsatzValue,
     BuiltinFunction,
     CallArgs,
-    Clbit,
     ClassicalRegisterValue,
+    Clbit,
     FunctionValue,
-    ModuleValue,
     QubitRegisterValue,
     RuntimeValue,
     Scope,
@@ -594,19 +593,19 @@ class Interpreter:
                                                 f"characters; the limit is {limits.max_string:,}")
                 else:
                     self.check_len(total, node)
-            elif isinstance(a, int) and isinstance(b, int):
-                if a.bit_length() + b.bit_length() > limits.max_int_bits + 1:
-                    self.fail(node, "E506", "integer product exceeds the integer limit of "
-                                            f"{limits.max_int_bits} bits", "use floats")
+            elif (isinstance(a, int) and isinstance(b, int)
+                  and a.bit_length() + b.bit_length() > limits.max_int_bits + 1):
+                self.fail(node, "E506", "integer product exceeds the integer limit of "
+                                        f"{limits.max_int_bits} bits", "use floats")
         elif sym == "+":
             if isinstance(a, str) and isinstance(b, str):
                 if len(a) + len(b) > limits.max_string:
                     self.fail(node, "E507", "string concatenation exceeds the string limit")
             elif isinstance(a, list | tuple) and isinstance(b, list | tuple):
                 self.check_len(len(a) + len(b), node)
-        elif sym == "<<" and isinstance(b, int) and isinstance(a, int):
-            if b > limits.max_int_bits:
-                self.fail(node, "E506", f"shift by {b} exceeds the integer limit")
+        elif (sym == "<<" and isinstance(b, int) and isinstance(a, int)
+              and b > limits.max_int_bits):
+            self.fail(node, "E506", f"shift by {b} exceeds the integer limit")
         if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
             self._guard_array_op(sym, a, b, node)
 
@@ -669,17 +668,24 @@ class Interpreter:
     def _observable_binop(self, sym: str, a: Any, b: Any, node: ast.AST) -> PauliSum:
         a = _py(a)
         b = _py(b)
-        num = (int, float)
+        numeric = not isinstance(a, bool) and not isinstance(b, bool)
         try:
-            if sym in ("+", "-", "*") and isinstance(a, PauliSum | num) and isinstance(
-                    b, PauliSum | num) and not isinstance(a, bool) and not isinstance(b, bool):
+            if isinstance(a, PauliSum) and isinstance(b, PauliSum | int | float) and numeric:
                 if sym == "+":
-                    return a + b  # type: ignore[no-any-return,operator]
+                    return a + b
                 if sym == "-":
-                    return a - b  # type: ignore[no-any-return,operator]
-                return a * b  # type: ignore[no-any-return,operator]
-            if sym == "/" and isinstance(a, PauliSum) and isinstance(b, num) and b != 0:
-                return a / b
+                    return a - b
+                if sym == "*":
+                    return a * b
+                if sym == "/" and not isinstance(b, PauliSum) and b != 0:
+                    return a / b
+            if isinstance(b, PauliSum) and isinstance(a, int | float) and numeric:
+                if sym == "+":
+                    return a + b
+                if sym == "-":
+                    return a - b
+                if sym == "*":
+                    return a * b
         except ValueError as exc:
             self.fail(node, "E406", str(exc))
         self.fail(node, "E404", f"`{sym}` between {_describe(a)} and {_describe(b)} is not "
@@ -808,12 +814,14 @@ class Interpreter:
                 if isinstance(value, RuntimeValue):
                     self.fail(v, "E405", "a run-time value cannot be formatted at compile time",
                               "return the value itself")
-                spec = self._expr_joinedstr(v.format_spec, scope) if v.format_spec else ""
+                spec = (self._expr_joinedstr(v.format_spec, scope)
+                        if isinstance(v.format_spec, ast.JoinedStr) else "")
                 if v.conversion == ord("r"):
                     value = repr(value)
                 elif v.conversion == ord("s") or v.conversion == ord("a"):
                     value = str(value)
-                if not isinstance(value, int | float | str | bool | np.number) and value is not None:
+                plain = isinstance(value, int | float | str | bool | np.number)
+                if not plain and value is not None:
                     value = str(value)
                 try:
                     piece = format(value, spec)

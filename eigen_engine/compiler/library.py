@@ -20,8 +20,8 @@ from eigen_engine.compiler.values import (
     BuiltinFunction,
     CallArgs,
     CircuitRef,
-    Clbit,
     ClassicalRegisterValue,
+    Clbit,
     FunctionValue,
     ModuleValue,
     QubitRegisterValue,
@@ -308,7 +308,7 @@ def _observable(it: Interpreter, ca: CallArgs) -> PauliSum:
                                                  "string labels and numeric coefficients")
                 return PauliSum.from_labels({k: float(v) for k, v in src.items()})
             if isinstance(src, list | tuple):
-                pairs = {}
+                pairs: dict[str, float] = {}
                 for item in src:
                     if (not isinstance(item, list | tuple) or len(item) != 2
                             or not isinstance(item[0], str)):
@@ -482,7 +482,7 @@ def _qaoa(it: Interpreter, ca: CallArgs) -> AnsatzValue:
             gamma = ParamExpr.symbol(f"gamma[{r}]")
             beta = ParamExpr.symbol(f"beta[{r}]")
             for t in terms:
-                angle = gamma.scale(2 * float(t.coeff))
+                angle = gamma.scale(2 * complex(t.coeff).real)
                 if len(t.qubits) == 2:
                     it.emit(Operation("RZZ", t.qubits, (angle,)), ca.node)
                 elif len(t.qubits) == 1:
@@ -750,6 +750,8 @@ _TABLE.update({
     "sample": BuiltinFunction("sample", _sample, runtime_ok=True),
     "sweep": BuiltinFunction("sweep", _sweep),
     "Ansatz": TypeName("eigen_lang.Ansatz"),
+    "OptimizationResult": TypeName("eigen_lang.OptimizationResult"),
+    "NotCompiledError": TypeName("eigen_lang.NotCompiledError"),
     "get_program_ast": _not_in_program(
         "get_program_ast", "is a notebook utility: call it outside the program"),
     "visualize_circuit": _not_in_program(

@@ -198,11 +198,11 @@ def _evaluate(source_sha: str, tree: Any, entry: Any, diags: list[Diagnostic],
         _raise(diags + it.warnings + [exc.diagnostic], filename)
         raise AssertionError("unreachable") from exc
     except RecursionError:
-        _raise(diags + [Diagnostic("E502", "the program nests too deeply to evaluate",
+        _raise([*diags, Diagnostic("E502", "the program nests too deeply to evaluate",
                                    hint="flatten nested calls and expressions")], filename)
         raise AssertionError("unreachable") from None
     except MemoryError:
-        _raise(diags + [Diagnostic("E505", "the program needs too much memory to compile")],
+        _raise([*diags, Diagnostic("E505", "the program needs too much memory to compile")],
                filename)
         raise AssertionError("unreachable") from None
     warnings = tuple(sorted((d for d in [*diags, *it.warnings]

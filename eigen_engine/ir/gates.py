@@ -75,8 +75,6 @@ GATES: Mapping[str, GateDef] = MappingProxyType({g.op: g for g in _DEFS})
 
 LANG_GATES: Mapping[str, str] = MappingProxyType(
     {
-        "i": "I",
-        "id": "I",
         "h": "H",
         "x": "X",
         "y": "Y",
@@ -105,10 +103,8 @@ LANG_GATES: Mapping[str, str] = MappingProxyType(
         "ryy": "RYY",
         "rzz": "RZZ",
         "ccx": "CCX",
-        "toffoli": "CCX",
         "ccz": "CCZ",
         "cswap": "CSWAP",
-        "fredkin": "CSWAP",
         "reset": "RESET",
         "barrier": "BARRIER",
     }
