@@ -149,7 +149,7 @@ class CompileError(InvalidArgument):
         details = [
             ErrorDetail(
                 field="source",
-                message=d.message,
+                message=f"{d.message}; {d.hint}" if d.hint else d.message,
                 line=d.line,
                 col=d.col,
                 code=d.code,

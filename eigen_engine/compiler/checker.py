@@ -8,7 +8,6 @@ iterative, so hostile nesting cannot overflow the interpreter's stack.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from eigen_engine.compiler.diagnostics import Diagnostic, diagnostic_at
@@ -16,6 +15,7 @@ from eigen_engine.compiler.limits import Limits
 
 __all__ = [
     "ALLOWED_DECORATORS",
+    "CheckResult",
     "ALLOWED_MODULES",
     "FORBIDDEN_CALLS",
     "check_module",
@@ -184,20 +184,45 @@ class _Walk:
                              "index the sequence explicitly")
 
 
-def _children(node: ast.AST) -> Iterator[ast.AST]:
-    return ast.iter_child_nodes(node)
+# Fields that never hold nodes worth visiting: expression contexts and operator singletons
+# are allowed everywhere, so skipping them halves the walk.
+_SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion", "level",
+                          "is_async", "lineno", "col_offset", "end_lineno", "end_col_offset"})
+_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
 
-def check_module(tree: ast.Module, limits: Limits) -> list[Diagnostic]:
-    """Check every node of ``tree`` against the allow-list.
+def _fields(kind: type[ast.AST]) -> tuple[str, ...]:
+    fields = _FIELDS.get(kind)
+    if fields is None:
+        fields = tuple(f for f in kind._fields if f not in _SKIP_FIELDS)
+        _FIELDS[kind] = fields
+    return fields
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What the checker found.
+
+    Attributes:
+        findings: Diagnostics in source order.
+        entrypoints: Every function decorated ``@hybrid_program`` (anywhere), in order.
+    """
+
+    findings: list[Diagnostic]
+    entrypoints: list[tuple[ast.FunctionDef, ast.expr]]
+
+
+def check_module(tree: ast.Module, limits: Limits) -> CheckResult:
+    """Check every node of ``tree`` against the allow-list, in one iterative pass.
 
     ``if __name__ == "__main__":`` blocks at module level are never evaluated, so they are
     not checked either (a W100 note says so).
 
     Returns:
-        All findings, in source order.
+        The findings and the ``@hybrid_program`` functions seen.
     """
     walk = _Walk(limits, [])
+    entrypoints: list[tuple[ast.FunctionDef, ast.expr]] = []
     stack: list[tuple[ast.AST, int, bool]] = []
     for stmt in reversed(tree.body):
         if is_main_guard(stmt):
@@ -229,6 +254,9 @@ def check_module(tree: ast.Module, limits: Limits) -> list[Diagnostic]:
             walk.attribute(node)  # type: ignore[arg-type]
         elif kind is ast.FunctionDef:
             walk.function(node)  # type: ignore[arg-type]
+            for dec in node.decorator_list:  # type: ignore[attr-defined]
+                if decorator_name(dec) == "hybrid_program":
+                    entrypoints.append((node, dec))  # type: ignore[arg-type]
             in_function = True
         elif kind is ast.Import or kind is ast.ImportFrom:
             walk.import_(node, in_function)  # type: ignore[arg-type]
@@ -242,8 +270,16 @@ def check_module(tree: ast.Module, limits: Limits) -> list[Diagnostic]:
                      "see LANGUAGE.md for the allowed statements and expressions")
         if kind is ast.Assign or kind is ast.For or kind is ast.comprehension:
             walk.targets(node)  # type: ignore[arg-type]
-        children = list(_children(node))
-        for child in reversed(children):
-            stack.append((child, depth + 1, in_function))
+        push = stack.append
+        child_depth = depth + 1
+        for name in reversed(_fields(kind)):
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in reversed(value):
+                    if isinstance(item, ast.AST):
+                        push((item, child_depth, in_function))
+            elif isinstance(value, ast.AST):
+                push((value, child_depth, in_function))
     walk.findings.sort(key=lambda d: (d.line, d.col, d.code))
-    return walk.findings
+    entrypoints.sort(key=lambda e: (e[0].lineno, e[0].col_offset))
+    return CheckResult(walk.findings, entrypoints)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from eigen_engine.compiler.checker import decorator_name, is_main_guard
+from eigen_engine.compiler.checker import is_main_guard
 from eigen_engine.compiler.diagnostics import Diagnostic, diagnostic_at
 from eigen_engine.compiler.interpreter import Interpreter
 from eigen_engine.compiler.library import EIGEN_LANG, EIGEN_LANG_MODULE, RESERVED
@@ -43,15 +43,16 @@ class EntrypointInfo:
     decorator: ast.expr
 
 
-def find_entrypoint(tree: ast.Module) -> tuple[EntrypointInfo | None, list[Diagnostic]]:
-    """Locate exactly one ``@hybrid_program`` function and check module-level statements."""
+def find_entrypoint(tree: ast.Module, candidates: list[tuple[ast.FunctionDef, ast.expr]]
+                    ) -> tuple[EntrypointInfo | None, list[Diagnostic]]:
+    """Pick exactly one ``@hybrid_program`` function and check module-level statements.
+
+    Args:
+        tree: The module.
+        candidates: Every decorated function the checker saw (see ``CheckResult``).
+    """
     diags: list[Diagnostic] = []
-    found: list[EntrypointInfo] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            for dec in node.decorator_list:
-                if decorator_name(dec) == "hybrid_program" and isinstance(node, ast.FunctionDef):
-                    found.append(EntrypointInfo(node, dec))
+    found = [EntrypointInfo(node, dec) for node, dec in candidates]
     for stmt in tree.body:
         if is_main_guard(stmt):
             continue
@@ -157,7 +158,7 @@ def read_decorator_options(it: Interpreter, entry: EntrypointInfo, scope: Scope
     for kw in dec.keywords:
         if kw.arg is None:
             it.fail(kw, "E401", "@hybrid_program does not take **kwargs")
-        value = it.eval(kw.value, scope)
+        value = it.evaluate(kw.value, scope)
         if kw.arg not in DECORATOR_OPTIONS:
             it.warn(kw, "W304", f"unknown @hybrid_program option `{kw.arg}` is ignored",
                     f"known options: {', '.join(DECORATOR_OPTIONS)}")
@@ -204,7 +205,7 @@ def bind_inputs(it: Interpreter, fn: FunctionValue, overrides: Mapping[str, Any]
         if p.arg in overrides:
             value = _check_input(it, fn, p.arg, overrides[p.arg])
         elif p.arg in defaults:
-            value = it.eval(defaults[p.arg], fn.scope)
+            value = it.evaluate(defaults[p.arg], fn.scope)
         else:
             it.fail(p, "E113", f"entrypoint input `{p.arg}` has no default",
                     f"give it a literal default or pass --input {p.arg}=VALUE")

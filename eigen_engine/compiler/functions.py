@@ -54,7 +54,7 @@ def _bind(interp: Interpreter, fn: FunctionValue, args: list[Any], kwargs: dict[
         if param.arg in names:
             continue
         if i >= first_default:
-            names[param.arg] = interp.eval(defaults[i - first_default], fn.scope)
+            names[param.arg] = interp.evaluate(defaults[i - first_default], fn.scope)
         elif symbolic:
             names[param.arg] = SymbolicArg(param.arg)
         else:
@@ -63,7 +63,7 @@ def _bind(interp: Interpreter, fn: FunctionValue, args: list[Any], kwargs: dict[
         if param.arg in names:
             continue
         if default is not None:
-            names[param.arg] = interp.eval(default, fn.scope)
+            names[param.arg] = interp.evaluate(default, fn.scope)
         elif symbolic:
             names[param.arg] = SymbolicArg(param.arg)
         else:

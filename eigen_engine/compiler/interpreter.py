@@ -270,17 +270,17 @@ class Interpreter:
     def _stmt_expr(self, node: ast.Expr, scope: Scope) -> None:
         if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
             return  # docstring or bare string
-        self.eval(node.value, scope)
+        self.evaluate(node.value, scope)
 
     def _stmt_assign(self, node: ast.Assign, scope: Scope) -> None:
-        value = self.eval(node.value, scope)
+        value = self.evaluate(node.value, scope)
         for target in node.targets:
             self.assign(target, value, scope)
 
     def _stmt_annassign(self, node: ast.AnnAssign, scope: Scope) -> None:
         self.note_annotation(node.annotation, scope)
         if node.value is not None:
-            self.assign(node.target, self.eval(node.value, scope), scope)
+            self.assign(node.target, self.evaluate(node.value, scope), scope)
 
     def _stmt_augassign(self, node: ast.AugAssign, scope: Scope) -> None:
         target = node.target
@@ -288,16 +288,16 @@ class Interpreter:
             current = self._expr_name(ast.Name(target.id, ast.Load(), lineno=target.lineno,
                                                col_offset=target.col_offset), scope)
         elif isinstance(target, ast.Subscript):
-            current = self.eval(ast.Subscript(target.value, target.slice, ast.Load(),
+            current = self.evaluate(ast.Subscript(target.value, target.slice, ast.Load(),
                                               lineno=target.lineno,
                                               col_offset=target.col_offset), scope)
         else:
             self.fail(node, "E404", "only names and items can be updated with `op=`")
-        value = self.binop(node.op, current, self.eval(node.value, scope), node)
+        value = self.binop(node.op, current, self.evaluate(node.value, scope), node)
         self.assign(target, value, scope)
 
     def _stmt_return(self, node: ast.Return, scope: Scope) -> None:
-        raise _Return(None if node.value is None else self.eval(node.value, scope))
+        raise _Return(None if node.value is None else self.evaluate(node.value, scope))
 
     def _stmt_pass(self, node: ast.Pass, scope: Scope) -> None:
         return None
@@ -309,7 +309,7 @@ class Interpreter:
         raise _Continue()
 
     def _stmt_for(self, node: ast.For, scope: Scope) -> None:
-        items = self.iterate(self.eval(node.iter, scope), node.iter)
+        items = self.iterate(self.evaluate(node.iter, scope), node.iter)
         broke = False
         for item in items:
             self.burn(1, node)
@@ -325,7 +325,7 @@ class Interpreter:
             self.exec_block(node.orelse, scope)
 
     def _stmt_if(self, node: ast.If, scope: Scope) -> None:
-        if self.truth(self.eval(node.test, scope), node.test):
+        if self.truth(self.evaluate(node.test, scope), node.test):
             self.exec_block(node.body, scope)
         elif node.orelse:
             self.exec_block(node.orelse, scope)
@@ -357,8 +357,8 @@ class Interpreter:
             for t, v in zip(target.elts, items, strict=True):
                 self.assign(t, v, scope)
         elif isinstance(target, ast.Subscript):
-            container = self.eval(target.value, scope)
-            key = self.eval(target.slice, scope)
+            container = self.evaluate(target.value, scope)
+            key = self.evaluate(target.slice, scope)
             if isinstance(container, list) and isinstance(key, int | slice):
                 try:
                     container[key] = value
@@ -431,7 +431,7 @@ class Interpreter:
         return True
 
     # ------------------------------------------------------------------ expressions
-    def eval(self, node: ast.expr, scope: Scope) -> Any:
+    def evaluate(self, node: ast.expr, scope: Scope) -> Any:
         """Evaluate an expression node."""
         self.fuel -= 1
         if self.fuel < 0:
@@ -506,15 +506,15 @@ class Interpreter:
                 self.warn_unimported(sub.id, sub)
 
     def _expr_ifexp(self, node: ast.IfExp, scope: Scope) -> Any:
-        if self.truth(self.eval(node.test, scope), node.test):
-            return self.eval(node.body, scope)
-        return self.eval(node.orelse, scope)
+        if self.truth(self.evaluate(node.test, scope), node.test):
+            return self.evaluate(node.body, scope)
+        return self.evaluate(node.orelse, scope)
 
     def _expr_boolop(self, node: ast.BoolOp, scope: Scope) -> Any:
         is_and = isinstance(node.op, ast.And)
         value: Any = None
         for sub in node.values:
-            value = self.eval(sub, scope)
+            value = self.evaluate(sub, scope)
             t = self.truth(value, sub)
             if is_and and not t:
                 return value
@@ -523,7 +523,7 @@ class Interpreter:
         return value
 
     def _expr_unaryop(self, node: ast.UnaryOp, scope: Scope) -> Any:
-        v = self.eval(node.operand, scope)
+        v = self.evaluate(node.operand, scope)
         if isinstance(node.op, ast.Not):
             return not self.truth(v, node.operand)
         if isinstance(v, SymbolicArg):
@@ -547,7 +547,7 @@ class Interpreter:
         self.fail(node, "E404", f"unary operator not supported on {_describe(v)}")
 
     def _expr_binop(self, node: ast.BinOp, scope: Scope) -> Any:
-        return self.binop(node.op, self.eval(node.left, scope), self.eval(node.right, scope),
+        return self.binop(node.op, self.evaluate(node.left, scope), self.evaluate(node.right, scope),
                           node)
 
     def binop(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
@@ -644,9 +644,11 @@ class Interpreter:
         num = (int, float)
         ok = True
         result: Any = None
-        if sym == "+" and (isinstance(a, ParamExpr | num) and isinstance(b, ParamExpr | num)):
+        affine = (isinstance(a, ParamExpr | int | float) and isinstance(b, ParamExpr | int | float)
+                  and not isinstance(a, bool) and not isinstance(b, bool))
+        if sym == "+" and affine:
             result = a + b
-        elif sym == "-" and (isinstance(a, ParamExpr | num) and isinstance(b, ParamExpr | num)):
+        elif sym == "-" and affine:
             result = a - b
         elif sym == "*" and isinstance(a, ParamExpr) and isinstance(b, num):
             result = a.scale(b)
@@ -693,10 +695,10 @@ class Interpreter:
                   "observables support +, -, * (with numbers or observables) and / numbers")
 
     def _expr_compare(self, node: ast.Compare, scope: Scope) -> Any:
-        left = self.eval(node.left, scope)
+        left = self.evaluate(node.left, scope)
         result: Any = True
         for op, comp_node in zip(node.ops, node.comparators, strict=True):
-            right = self.eval(comp_node, scope)
+            right = self.evaluate(comp_node, scope)
             sym, fn = _CMPOPS[type(op)]
             if isinstance(left, RuntimeValue) or isinstance(right, RuntimeValue):
                 if sym in ("in", "not in", "is", "is not"):
@@ -737,26 +739,26 @@ class Interpreter:
         out: list[Any] = []
         for e in elts:
             if isinstance(e, ast.Starred):
-                out.extend(self.iterate(self.eval(e.value, scope), e))
+                out.extend(self.iterate(self.evaluate(e.value, scope), e))
                 self.check_len(len(out), node)
             else:
-                out.append(self.eval(e, scope))
+                out.append(self.evaluate(e, scope))
         return out
 
     def _expr_dict(self, node: ast.Dict, scope: Scope) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
         for k, v in zip(node.keys, node.values, strict=True):
             if k is None:
-                other = self.eval(v, scope)
+                other = self.evaluate(v, scope)
                 if not isinstance(other, dict):
                     self.fail(v, "E404", f"`**` needs a dict, not {_describe(other)}")
                 out.update(other)
                 continue
-            key = self.eval(k, scope)
+            key = self.evaluate(k, scope)
             if not _hashable_key(key):
                 self.fail(k, "E404", f"dict keys must be numbers, strings or tuples of them, "
                                      f"not {_describe(key)}")
-            out[key] = self.eval(v, scope)
+            out[key] = self.evaluate(v, scope)
         self.check_len(len(out), node, "dict")
         return out
 
@@ -766,10 +768,10 @@ class Interpreter:
 
         def loop(i: int) -> None:
             gen = gens[i]
-            for item in self.iterate(self.eval(gen.iter, inner if i else scope), gen.iter):
+            for item in self.iterate(self.evaluate(gen.iter, inner if i else scope), gen.iter):
                 self.burn(1, node)
                 self.assign(gen.target, item, inner)
-                if all(self.truth(self.eval(c, inner), c) for c in gen.ifs):
+                if all(self.truth(self.evaluate(c, inner), c) for c in gen.ifs):
                     if i + 1 < len(gens):
                         loop(i + 1)
                     else:
@@ -781,7 +783,7 @@ class Interpreter:
         out: list[Any] = []
 
         def emit(inner: Scope) -> None:
-            out.append(self.eval(node.elt, inner))
+            out.append(self.evaluate(node.elt, inner))
             if len(out) > self.limits.max_sequence:
                 self.check_len(len(out), node)
 
@@ -792,11 +794,11 @@ class Interpreter:
         out: dict[Any, Any] = {}
 
         def emit(inner: Scope) -> None:
-            key = self.eval(node.key, inner)
+            key = self.evaluate(node.key, inner)
             if not _hashable_key(key):
                 self.fail(node.key, "E404", f"dict keys must be numbers or strings, not "
                                             f"{_describe(key)}")
-            out[key] = self.eval(node.value, inner)
+            out[key] = self.evaluate(node.value, inner)
             if len(out) > self.limits.max_sequence:
                 self.check_len(len(out), node, "dict")
 
@@ -810,7 +812,7 @@ class Interpreter:
             if isinstance(v, ast.Constant):
                 piece = str(v.value)
             elif isinstance(v, ast.FormattedValue):
-                value = self.eval(v.value, scope)
+                value = self.evaluate(v.value, scope)
                 if isinstance(value, RuntimeValue):
                     self.fail(v, "E405", "a run-time value cannot be formatted at compile time",
                               "return the value itself")
@@ -836,7 +838,7 @@ class Interpreter:
         return "".join(parts)
 
     def _expr_slice(self, node: ast.Slice, scope: Scope) -> slice:
-        parts = [None if p is None else self.eval(p, scope)
+        parts = [None if p is None else self.evaluate(p, scope)
                  for p in (node.lower, node.upper, node.step)]
         for p in parts:
             if p is not None and (not isinstance(p, int) or isinstance(p, bool)):
@@ -846,8 +848,8 @@ class Interpreter:
         return slice(*parts)
 
     def _expr_subscript(self, node: ast.Subscript, scope: Scope) -> Any:
-        container = self.eval(node.value, scope)
-        key = self.eval(node.slice, scope)
+        container = self.evaluate(node.value, scope)
+        key = self.evaluate(node.slice, scope)
         return self.subscript(container, key, node)
 
     def subscript(self, container: Any, key: Any, node: ast.AST) -> Any:
@@ -893,7 +895,7 @@ class Interpreter:
         self.fail(node, "E404", f"{_describe(container)} cannot be indexed")
 
     def _expr_attribute(self, node: ast.Attribute, scope: Scope) -> Any:
-        value = self.eval(node.value, scope)
+        value = self.evaluate(node.value, scope)
         return self.attribute(value, node.attr, node)
 
     def attribute(self, value: Any, name: str, node: ast.AST) -> Any:
@@ -904,22 +906,22 @@ class Interpreter:
 
     # ------------------------------------------------------------------ calls
     def _expr_call(self, node: ast.Call, scope: Scope) -> Any:
-        func = self.eval(node.func, scope)
+        func = self.evaluate(node.func, scope)
         args: list[Any] = []
         for a in node.args:
             if isinstance(a, ast.Starred):
-                args.extend(self.iterate(self.eval(a.value, scope), a))
+                args.extend(self.iterate(self.evaluate(a.value, scope), a))
             else:
-                args.append(self.eval(a, scope))
+                args.append(self.evaluate(a, scope))
         kwargs: dict[str, Any] = {}
         for kw in node.keywords:
             if kw.arg is None:
-                extra = self.eval(kw.value, scope)
+                extra = self.evaluate(kw.value, scope)
                 if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
                     self.fail(kw, "E404", "`**` in a call needs a dict with string keys")
                 kwargs.update(extra)
             else:
-                kwargs[kw.arg] = self.eval(kw.value, scope)
+                kwargs[kw.arg] = self.evaluate(kw.value, scope)
         return self.call(func, args, kwargs, node)
 
     def call(self, func: Any, args: list[Any], kwargs: dict[str, Any], node: ast.Call) -> Any:

@@ -113,6 +113,16 @@ def _gate(name: str, op: str) -> BuiltinFunction:
 
     def impl(it: Interpreter, ca: CallArgs) -> None:
         args = ca.args
+        if not ca.kwargs and len(args) == nq + nparams and op != "BARRIER":
+            # fast path: plain integer qubits and plain number angles
+            qs = args[:nq]
+            ps = args[nq:]
+            if (all(type(q) is int and 0 <= q < it.limits.max_qubit_index for q in qs)
+                    and all(type(v) is float or type(v) is int for v in ps)
+                    and all(math.isfinite(v) for v in ps)
+                    and len(set(qs)) == nq):
+                it.emit(Operation(op, qs, ps), ca.node)
+                return
         if op == "BARRIER":
             qubits: list[int] = []
             for a in args:

@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,7 +47,10 @@ __all__ = ["COMPILER_NAME", "EIGEN_LANG_VERSION", "CompiledProgram", "compile_so
 COMPILER_NAME = "eigen-jupyter"
 EIGEN_LANG_VERSION = "0.1"
 _RECURSION_FLOOR = 20_000
-_recursion_lock = threading.Lock()
+# The evaluator recurses on nested expressions and inlined calls (bounded by the AST-depth and
+# inline-depth limits); give it room once, at import, rather than per compilation.
+if sys.getrecursionlimit() < _RECURSION_FLOOR:
+    sys.setrecursionlimit(_RECURSION_FLOOR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +153,9 @@ def compile_source(
         _raise([parsed.diagnostic], filename)
     tree = parsed.tree
     assert tree is not None
-    diags.extend(check_module(tree, limits))
-    entry, structure = find_entrypoint(tree)
+    checked = check_module(tree, limits)
+    diags.extend(checked.findings)
+    entry, structure = find_entrypoint(tree, checked.entrypoints)
     diags.extend(structure)
     if entry is not None and entrypoint is not None and entry.node.name != entrypoint:
         diags.append(Diagnostic("E114", f"the @hybrid_program function is `{entry.node.name}`, "
@@ -161,9 +164,6 @@ def compile_source(
                                 hint=f"set spec.entrypoint to `{entry.node.name}`"))
     _raise(diags, filename)
     assert entry is not None
-    with _recursion_lock:
-        if sys.getrecursionlimit() < _RECURSION_FLOOR:
-            sys.setrecursionlimit(_RECURSION_FLOOR)
     return _evaluate(text_info.sha256, tree, entry, diags, seed, dict(inputs or {}),
                      filename, limits, compiler_options)
 

@@ -36,6 +36,7 @@ __all__ = [
 
 AQO_VERSION = "1.0.0"
 MAIN_CIRCUIT = "main"
+_PARAM_NAMES = {op: g.params for op, g in GATES.items()}
 _TOP_LEVEL = frozenset(
     {"version", "qubits", "operations", "parameters", "metadata", "checksums", "topology",
      "annotations"}
@@ -62,7 +63,7 @@ class Operation:
         """Return the AQO JSON object for this operation."""
         out: dict[str, Any] = {"op": self.op, "q": list(self.qubits)}
         if self.params:
-            names = GATES[self.op].params
+            names = _PARAM_NAMES[self.op]
             out["params"] = {
                 n: (v.to_json() if isinstance(v, ParamExpr) else v)
                 for n, v in zip(names, self.params, strict=True)

@@ -1,0 +1,5 @@
+"""The ``eigen`` command line."""
+
+from eigen_engine.cli.app import main
+
+__all__ = ["main"]
