@@ -23,9 +23,15 @@ _TOKEN_RE = re.compile(
 )
 
 
+_NOT_NAMES = frozenset({"inf", "nan", "infinity"})
+
+
 def is_param_name(text: str) -> bool:
-    """Return True if ``text`` is a valid parameter name (identifier, optional ``[index]``)."""
-    return bool(_NAME_RE.match(text))
+    """Return True if ``text`` is a valid parameter name (identifier, optional ``[index]``).
+
+    ``inf`` and ``nan`` are refused: they read as numbers to every float parser.
+    """
+    return bool(_NAME_RE.match(text)) and text.lower() not in _NOT_NAMES
 
 
 def format_number(value: Number) -> str:
@@ -182,7 +188,10 @@ def _parse_number(text: str) -> Number:
     if not text[:1].isdigit() and not text.startswith("."):
         raise ValueError(f"not a number: {text!r}")
     if any(ch in text for ch in ".eE"):
-        return float(text)
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(f"gate parameters must be finite, not {text!r}")
+        return value
     return int(text)
 
 
