@@ -1,14 +1,17 @@
-"""``make demo``: compile every example program and show what the compiler produced.
+"""``make demo``: compile every example program, then run the sampling ones on Aer and Cirq.
 
 Run with ``python -m eigen_engine.demo``. Each program is compiled (never executed): the
 summary shows its circuit size, whether it is a sampling or a hybrid program, its hashes and
-any warnings, then the OpenQASM 3 of the Bell pair.
+any warnings. Sampling programs then run on the Aer and Cirq simulators through the drivers,
+and their counts are printed as a small text histogram.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from eigen_engine.compiler import compile_source
 from eigen_engine.errors import CompileError
@@ -47,7 +50,24 @@ def main() -> int:
     if bell.exists():
         print("\nOpenQASM 3 of examples/bell:\n")
         print(compile_source(bell.read_bytes()).qasm)
+    for name in ("bell", "ghz"):
+        path = EXAMPLES / name / "program.eigen.py"
+        if path.exists():
+            _run_on_simulators(name, compile_source(path.read_bytes(), seed=7).aqo)
     return 1 if failures else 0
+
+
+def _run_on_simulators(name: str, aqo: Mapping[str, Any]) -> None:
+    from eigen_engine.drivers import resolve_target
+
+    shots = 1024
+    for target in ("aer", "cirq"):
+        driver, device = resolve_target(target)
+        result = driver.execute_circuit(device, aqo, shots=shots, options={"seed": 7})
+        print(f"\n{name} on {device} ({shots} shots, seed 7, "
+              f"{result.metadata.get('time_taken', 0) * 1e3:.1f} ms):")
+        for bits, count in sorted(result.counts.items(), key=lambda kv: -kv[1])[:6]:
+            print(f"  {bits}  {count:5d}  {'#' * round(40 * count / shots)}")
 
 
 if __name__ == "__main__":
