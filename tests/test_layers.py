@@ -51,7 +51,8 @@ def test_layer_imports_point_downwards(layer: str) -> None:
 
 
 def test_eigen_lang_does_not_import_the_engine_at_import_time() -> None:
-    code = "import sys, eigen_lang; print(sorted(m for m in sys.modules if m.startswith('eigen_engine')))"
+    code = ("import sys, eigen_lang; "
+            "print(sorted(m for m in sys.modules if m.startswith('eigen_engine')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -38,26 +38,37 @@ def _no_args(interp: Interpreter, ca: CallArgs, name: str, max_args: int = 0) ->
         interp.fail(ca.node, "E401", f"`{name}()` takes at most {max_args} argument(s)")
 
 
+def _exactly(interp: Interpreter, ca: CallArgs, name: str, count: int) -> None:
+    if len(ca.args) != count or ca.kwargs:
+        interp.fail(ca.node, "E401", f"`{name}()` takes {count} argument(s), got {len(ca.args)}")
+
+
 def _list_attr(interp: Interpreter, value: list[Any], name: str, node: ast.AST) -> Any:
     def append(it: Interpreter, ca: CallArgs) -> None:
-        _no_args(it, ca, "append", 1)
+        _exactly(it, ca, "append", 1)
         it.check_len(len(value) + 1, ca.node, "list")
         value.append(ca.args[0])
 
     def extend(it: Interpreter, ca: CallArgs) -> None:
-        _no_args(it, ca, "extend", 1)
+        _exactly(it, ca, "extend", 1)
         items = it.iterate(ca.args[0], ca.node)
         it.check_len(len(value) + len(items), ca.node, "list")
         value.extend(items)
 
     def insert(it: Interpreter, ca: CallArgs) -> None:
-        _no_args(it, ca, "insert", 2)
+        _exactly(it, ca, "insert", 2)
+        index = ca.args[0]
+        if not isinstance(index, int) or isinstance(index, bool):
+            it.fail(ca.node, "E401", f"`insert()` needs an integer index, not {index!r}")
         it.check_len(len(value) + 1, ca.node, "list")
-        value.insert(int(ca.args[0]), ca.args[1])
+        it.charge(ca.node, value)  # shifts the items after the index
+        value.insert(index, ca.args[1])
 
     def simple(fn: Callable[..., Any], label: str, max_args: int) -> BuiltinFunction:
         def impl(it: Interpreter, ca: CallArgs) -> Any:
             _no_args(it, ca, label, max_args)
+            if label != "pop" or ca.args:  # all but pop() scan or shift the list
+                it.charge(ca.node, value)
             try:
                 return fn(*ca.args)
             except (ValueError, IndexError, TypeError) as exc:
@@ -134,6 +145,7 @@ def _str_attr(interp: Interpreter, value: str, name: str, node: ast.AST) -> Any:
     def impl(it: Interpreter, ca: CallArgs) -> Any:
         if ca.kwargs:
             it.fail(ca.node, "E401", f"`str.{name}()` takes no keyword arguments here")
+        it.charge(ca.node, value)  # every string method scans the string
         if name in ("zfill", "ljust", "rjust", "center") and ca.args:
             width = ca.args[0]
             if isinstance(width, int) and width > it.limits.max_string:
@@ -176,7 +188,11 @@ def _array_attr(interp: Interpreter, value: np.ndarray, name: str, node: ast.AST
     def reducer(fn: Callable[[], Any], label: str) -> BuiltinFunction:
         def impl(it: Interpreter, ca: CallArgs) -> Any:
             _no_args(it, ca, label)
-            out = fn()
+            it.charge(ca.node, value)
+            try:
+                out = fn()
+            except ValueError as exc:  # e.g. min() of an empty array
+                it.fail(ca.node, "E406", f"`{label}()` failed: {exc}")
             return out.item() if isinstance(out, np.generic) else out
         return _method(label, impl)
 
@@ -245,12 +261,15 @@ def read_attribute(interp: Interpreter, value: Any, name: str, node: ast.AST) ->
         }
         return _pick(interp, table, name, "an ansatz", node)
     if isinstance(value, PauliSum):
+        if name != "terms":
+            return _pick(interp, {"n_qubits": value.num_qubits, "num_qubits": value.num_qubits},
+                         name, "an observable", node, extra=["terms"])
+        # one dense label per term: check the table's size before building it
+        interp.check_len(len(value.terms) * value.num_qubits, node, "table of Pauli labels")
         try:
-            terms = value.labels()
+            return value.labels()
         except ValueError as exc:
             interp.fail(node, "E406", str(exc))
-        return _pick(interp, {"n_qubits": value.num_qubits, "num_qubits": value.num_qubits,
-                              "terms": terms}, name, "an observable", node)
     if isinstance(value, ParamExpr):
         if value.is_symbol and name == "name":
             return value.names[0]

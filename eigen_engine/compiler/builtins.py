@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -42,7 +43,12 @@ def _range(it: Interpreter, ca: CallArgs) -> range:
     if len(args) == 3 and args[2] == 0:
         it.fail(ca.node, "E407", "range() step cannot be zero")
     r = range(*args)
-    it.check_len(len(r), ca.node, "range")
+    try:
+        n = len(r)
+    except OverflowError:  # more than sys.maxsize elements
+        it.fail(ca.node, "E505", f"this range would have more than {sys.maxsize:,} elements; "
+                                 f"the limit is {it.limits.max_sequence:,}", "use smaller sizes")
+    it.check_len(n, ca.node, "range")
     return r
 
 
@@ -147,6 +153,7 @@ def _str(it: Interpreter, ca: CallArgs) -> str:
     v = ca.args[0]
     if isinstance(v, list | tuple | dict | np.ndarray):
         it.check_len(len(v) * 4, ca.node)
+    it.check_printable(v, ca.node)
     return it.check_str(str(v), ca.node)
 
 
@@ -167,8 +174,10 @@ def _round(it: Interpreter, ca: CallArgs) -> Any:
     nd = ca.kwargs.get("ndigits", ca.args[1] if len(ca.args) > 1 else None)
     if isinstance(v, RuntimeValue):
         return _runtime_call("round", "number", v, *([] if nd is None else [nd]))
+    if nd is not None and abs(_int_arg(it, ca, nd, "ndigits")) > 1_000:
+        it.fail(ca.node, "E406", f"round() ndigits must be between -1000 and 1000, got {nd}")
     try:
-        return round(v) if nd is None else round(v, _int_arg(it, ca, nd, "ndigits"))
+        return round(v) if nd is None else round(v, nd)
     except (TypeError, ValueError, OverflowError) as exc:
         it.fail(ca.node, "E404", f"round() failed: {exc}")
 

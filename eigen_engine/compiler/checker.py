@@ -15,9 +15,9 @@ from eigen_engine.compiler.limits import Limits
 
 __all__ = [
     "ALLOWED_DECORATORS",
-    "CheckResult",
     "ALLOWED_MODULES",
     "FORBIDDEN_CALLS",
+    "CheckResult",
     "check_module",
     "is_main_guard",
 ]
@@ -68,6 +68,10 @@ _FORBIDDEN: dict[type[ast.AST], tuple[str, str, str]] = {
                     "assign in a separate statement"),
     ast.Raise: ("E221", "`raise` is not allowed", "remove it; errors are compile-time only"),
 }
+
+# Pieces of forbidden statements (except clauses, with items, match cases and patterns):
+# the statement itself is reported, its pieces are not reported again as E222.
+_PARTS = (ast.excepthandler, ast.withitem, ast.match_case, ast.pattern)
 
 _ALLOWED = frozenset(
     {
@@ -265,6 +269,8 @@ def check_module(tree: ast.Module, limits: Limits) -> CheckResult:
             walk.add(node, code, what, hint)
             if kind is ast.AsyncFunctionDef:
                 in_function = True
+        elif isinstance(node, _PARTS):
+            pass  # inside a try/with/match, which is reported with its own code
         else:
             walk.add(node, "E222", f"`{kind.__name__}` syntax is not supported in Eigen-Lang",
                      "see LANGUAGE.md for the allowed statements and expressions")

@@ -13,6 +13,7 @@ import ast
 import difflib
 import math
 import operator
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NoReturn
 
@@ -29,6 +30,7 @@ from eigen_engine.compiler.values import (
     ClassicalRegisterValue,
     Clbit,
     FunctionValue,
+    ModuleValue,
     QubitRegisterValue,
     RuntimeValue,
     Scope,
@@ -92,6 +94,10 @@ _CMPOPS: dict[type[ast.cmpop], tuple[str, Callable[[Any, Any], Any]]] = {
 }
 _RUNTIME_BINOPS = frozenset({"+", "-", "*", "/", "//", "%", "**"})
 _SYMBOLIC = (ParamExpr, SymbolicArg)
+# Values whose size an operation may be proportional to (see Interpreter.charge).
+_SIZED = (list, tuple, dict, str, np.ndarray, PauliSum, RuntimeValue)
+_DIGITS = re.compile(r"\d+")
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(\d*)(?:\.(\d*))?")
 
 
 def _describe(value: Any) -> str:
@@ -202,6 +208,77 @@ class Interpreter:
             self.fail(node, "E503",
                       f"the program needs more than {self.limits.max_fuel:,} evaluation steps",
                       "reduce loop sizes; very large circuits belong in several jobs")
+
+    def charge(self, node: ast.AST | None, *values: Any) -> None:
+        """Spend fuel in proportion to the data ``values`` hold (deeply, aliases counted).
+
+        One evaluation step can copy, compare, convert or serialise a whole sequence, so
+        counting steps alone does not bound the work; charging one unit per element keeps a
+        program's work proportional to its fuel. The walk stops as soon as the fuel is spent,
+        so hostile (aliased or cyclic) structures cost at most the fuel that is left.
+        """
+        budget = self.fuel + 1
+        total = 0
+        stack = [v for v in values if isinstance(v, _SIZED)]
+        while stack:
+            v = stack.pop()
+            while isinstance(v, RuntimeValue):  # its expression is what gets serialised
+                v = v.expr
+            if isinstance(v, np.ndarray):
+                total += int(v.size)
+            elif isinstance(v, str):
+                total += len(v)
+            elif isinstance(v, PauliSum):
+                total += len(v.terms)
+            elif isinstance(v, list | tuple | dict):
+                total += len(v) + 1
+                if total <= budget:
+                    items: Iterable[Any] = v.values() if isinstance(v, dict) else v
+                    stack.extend(x for x in items if isinstance(x, _SIZED))
+            if total > budget:
+                break
+        if total:
+            self.burn(total, node)
+
+    def check_format_widths(self, spec: str, node: ast.AST | None, percent: bool = False
+                            ) -> None:
+        """Fail with E507 if format widths and precisions add up past the string limit.
+
+        Checked before formatting: ``f"{x:>999999999}"`` would allocate the string first.
+        ``percent`` reads ``spec`` as a ``%``-format string (only its conversions count).
+        """
+        runs = (_PERCENT_SPEC.findall(spec) if percent else [(d, "") for d in
+                                                             _DIGITS.findall(spec)])
+        total = 0
+        for width, precision in runs:
+            for digits in (width, precision):
+                total += int(digits) if 0 < len(digits) <= 9 else (0 if not digits else 10**9)
+        if total > self.limits.max_string:
+            self.fail(node, "E507", f"format widths add up to {total:,} characters; the limit "
+                                    f"is {self.limits.max_string:,}", "use smaller widths")
+
+    def check_printable(self, value: Any, node: ast.AST | None) -> None:
+        """Fail unless ``value`` (deeply) is data that has a deterministic text form.
+
+        Functions and modules would print compiler internals and memory addresses, which
+        would make the AQO differ from run to run.
+        """
+        stack = [value]
+        seen = 0
+        while stack and seen <= self.limits.max_sequence:
+            v = stack.pop()
+            seen += 1
+            if isinstance(v, list | tuple):
+                stack.extend(v)
+            elif isinstance(v, dict):
+                stack.extend(v.keys())
+                stack.extend(v.values())
+            elif isinstance(v, RuntimeValue):
+                self.fail(node, "E405", "a run-time value cannot be turned into text at "
+                                        "compile time", "return the value itself")
+            elif isinstance(v, BuiltinFunction | FunctionValue | ModuleValue):
+                self.fail(node, "E404", f"{_describe(v)} cannot be turned into text",
+                          "format numbers, strings and lists")
 
     def check_len(self, n: int, node: ast.AST | None, what: str = "sequence") -> None:
         """Fail with E505 if a sequence of ``n`` elements would exceed the limit."""
@@ -337,7 +414,14 @@ class Interpreter:
         kind = next((k for k in kinds if k), None)
         for dec in node.decorator_list:
             name = decorator_name(dec)
-            if name and not self.lookup_name(name, scope)[0]:
+            target = dec.func if isinstance(dec, ast.Call) else dec
+            if isinstance(target, ast.Attribute):  # `@el.ansatz` must really be eigen_lang's
+                base = self.evaluate(target.value, scope)
+                if not (isinstance(base, ModuleValue) and base.name == "eigen_lang"):
+                    self.fail(dec, "E213", f"decorator `@{ast.unparse(target)}` is not "
+                                           f"eigen_lang's `{name}`",
+                              f"import it: `from eigen_lang import {name}`")
+            elif name and not self.lookup_name(name, scope)[0]:
                 self.warn_unimported(name, dec)
         self.note_annotation(node.returns, scope)
         for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
@@ -359,6 +443,8 @@ class Interpreter:
         elif isinstance(target, ast.Subscript):
             container = self.evaluate(target.value, scope)
             key = self.evaluate(target.slice, scope)
+            if not _basic_key(key):
+                self.charge(target, container, value)  # slice assignment touches many items
             if isinstance(container, list) and isinstance(key, int | slice):
                 try:
                     container[key] = value
@@ -385,18 +471,17 @@ class Interpreter:
 
     def iterate(self, value: Any, node: ast.AST) -> list[Any]:
         """Return the items of a compile-time iterable (for loops, unpacking, list())."""
-        if isinstance(value, list | tuple):
+        if isinstance(value, list | tuple | dict | str):
+            self.burn(len(value), node)  # the copy is proportional work
             return list(value)
         if isinstance(value, range):
             self.check_len(len(value), node, "range")
-            return list(value)
-        if isinstance(value, dict):
-            return list(value)
-        if isinstance(value, str):
+            self.burn(len(value), node)
             return list(value)
         if isinstance(value, np.ndarray):
             if value.ndim == 0:
                 self.fail(node, "E404", "cannot iterate over a 0-d array")
+            self.burn(len(value), node)
             return [_py(v) for v in value]
         if isinstance(value, QubitRegisterValue):
             return list(range(value.offset, value.offset + value.size))
@@ -547,12 +632,14 @@ class Interpreter:
         self.fail(node, "E404", f"unary operator not supported on {_describe(v)}")
 
     def _expr_binop(self, node: ast.BinOp, scope: Scope) -> Any:
-        return self.binop(node.op, self.evaluate(node.left, scope), self.evaluate(node.right, scope),
-                          node)
+        left = self.evaluate(node.left, scope)
+        return self.binop(node.op, left, self.evaluate(node.right, scope), node)
 
     def binop(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
         """Apply a binary operator with every guard (size, runtime, symbolic, algebra)."""
         sym, fn = _BINOPS[type(op)]
+        if isinstance(a, _SIZED) or isinstance(b, _SIZED):
+            self.charge(node, a, b)
         if isinstance(a, RuntimeValue) or isinstance(b, RuntimeValue):
             return self._runtime_binop(sym, a, b, node)
         if isinstance(a, _SYMBOLIC) or isinstance(b, _SYMBOLIC):
@@ -570,7 +657,11 @@ class Interpreter:
             self.fail(node, "E404",
                       f"`{sym}` is not supported between {_describe(a)} and {_describe(b)}",
                       str(exc) if "broadcast" in str(exc) else None)
-        if isinstance(result, int) and not isinstance(result, bool):
+        if isinstance(result, _SIZED):
+            self.charge(node, result)  # e.g. `[0] * n` builds n elements from small operands
+        if isinstance(result, str):
+            self.check_str(result, node)
+        elif isinstance(result, int) and not isinstance(result, bool):
             self.check_int(result, node)
         elif isinstance(result, float) and not math.isfinite(result) and math.isfinite(
                 float(a) if isinstance(a, int | float) else 0.0):
@@ -606,6 +697,12 @@ class Interpreter:
         elif (sym == "<<" and isinstance(b, int) and isinstance(a, int)
               and b > limits.max_int_bits):
             self.fail(node, "E506", f"shift by {b} exceeds the integer limit")
+        elif sym == "%" and isinstance(a, str):
+            if "*" in a:
+                self.fail(node, "E404", "`*` widths in %-formatting are not supported",
+                          "use an f-string")
+            self.check_format_widths(a, node, percent=True)
+            self.check_printable(b, node)
         if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
             self._guard_array_op(sym, a, b, node)
 
@@ -644,7 +741,8 @@ class Interpreter:
         num = (int, float)
         ok = True
         result: Any = None
-        affine = (isinstance(a, ParamExpr | int | float) and isinstance(b, ParamExpr | int | float)
+        affine = (isinstance(a, ParamExpr | int | float)
+                  and isinstance(b, ParamExpr | int | float)
                   and not isinstance(a, bool) and not isinstance(b, bool))
         if sym == "+" and affine:
             result = a + b
@@ -678,6 +776,10 @@ class Interpreter:
                 if sym == "-":
                     return a - b
                 if sym == "*":
+                    if isinstance(b, PauliSum):  # every pair of terms is multiplied
+                        pairs = len(a.terms) * len(b.terms)
+                        self.check_len(pairs, node, "observable product")
+                        self.burn(pairs, node)
                     return a * b
                 if sym == "/" and not isinstance(b, PauliSum) and b != 0:
                     return a / b
@@ -716,6 +818,17 @@ class Interpreter:
                     x is None or isinstance(x, bool) for x in (left, right)):
                 self.fail(node, "E404", f"`{sym}` is only supported with None, True or False",
                           "use == or != to compare values")
+            if sym in ("in", "not in") and isinstance(right, dict):
+                self.charge(node, left)  # a dict lookup does not scan the dict
+            elif sym not in ("is", "is not") and (isinstance(left, _SIZED)
+                                                 or isinstance(right, _SIZED)):
+                self.charge(node, left, right)
+            if isinstance(left, np.ndarray) or isinstance(right, np.ndarray):
+                try:
+                    shape = np.broadcast_shapes(np.shape(left), np.shape(right))
+                except ValueError:
+                    shape = ()
+                self.check_len(int(np.prod(shape)), node, "array")
             try:
                 value = fn(left, right)
             except TypeError:
@@ -724,8 +837,8 @@ class Interpreter:
             if isinstance(value, np.ndarray):
                 value = value.copy()
             result = value
-            if not self.truth(value, node):
-                return value
+            if len(node.ops) > 1 and not self.truth(value, node):
+                return value  # chained comparison: `a < b < c` stops at the first False
             left = right
         return result
 
@@ -752,6 +865,7 @@ class Interpreter:
                 other = self.evaluate(v, scope)
                 if not isinstance(other, dict):
                     self.fail(v, "E404", f"`**` needs a dict, not {_describe(other)}")
+                self.charge(v, other)
                 out.update(other)
                 continue
             key = self.evaluate(k, scope)
@@ -818,6 +932,10 @@ class Interpreter:
                               "return the value itself")
                 spec = (self._expr_joinedstr(v.format_spec, scope)
                         if isinstance(v.format_spec, ast.JoinedStr) else "")
+                self.check_format_widths(spec, v)
+                self.check_printable(value, v)
+                if isinstance(value, _SIZED):
+                    self.charge(v, value)
                 if v.conversion == ord("r"):
                     value = repr(value)
                 elif v.conversion == ord("s") or v.conversion == ord("a"):
@@ -850,7 +968,10 @@ class Interpreter:
     def _expr_subscript(self, node: ast.Subscript, scope: Scope) -> Any:
         container = self.evaluate(node.value, scope)
         key = self.evaluate(node.slice, scope)
-        return self.subscript(container, key, node)
+        value = self.subscript(container, key, node)
+        if not _basic_key(key) and isinstance(value, _SIZED):
+            self.charge(node, value)  # a slice or fancy index copies
+        return value
 
     def subscript(self, container: Any, key: Any, node: ast.AST) -> Any:
         """Index or slice a compile-time or run-time value."""
@@ -919,6 +1040,7 @@ class Interpreter:
                 extra = self.evaluate(kw.value, scope)
                 if not isinstance(extra, dict) or not all(isinstance(k, str) for k in extra):
                     self.fail(kw, "E404", "`**` in a call needs a dict with string keys")
+                self.charge(kw, extra)
                 kwargs.update(extra)
             else:
                 kwargs[kw.arg] = self.evaluate(kw.value, scope)
@@ -935,7 +1057,12 @@ class Interpreter:
                                   f"{_describe(v)}",
                                   "run-time results can be returned, combined with + - * /, "
                                   "or passed to sample()/minimize()")
-            return func.impl(self, CallArgs(tuple(args), kwargs, node))
+            if func.name != "len":  # the one builtin that is O(1) on any size
+                self.charge(node, *args, *kwargs.values())
+            result = func.impl(self, CallArgs(tuple(args), kwargs, node))
+            if isinstance(result, _SIZED):
+                self.charge(node, result)
+            return result
         if isinstance(func, FunctionValue):
             from eigen_engine.compiler.functions import call_user_function
 
@@ -991,6 +1118,13 @@ def _py(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def _basic_key(key: Any) -> bool:
+    """True for an index that picks one item (int, str, or a tuple of them): O(1) work."""
+    if isinstance(key, tuple):
+        return all(isinstance(k, int | str) for k in key)
+    return isinstance(key, int | str | float) or key is None
 
 
 def _hashable_key(key: Any) -> bool:

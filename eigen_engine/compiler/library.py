@@ -341,10 +341,11 @@ def _observable(it: Interpreter, ca: CallArgs) -> PauliSum:
                                          f"{len(qubits)} qubits")
             if len(set(qubits)) != len(qubits):
                 it.fail(ca.node, "E403", f"`{key}=` uses a qubit twice")
-            term = PauliSum.from_keys({(): 1.0}, 1)
-            for letter, q in zip(letters, qubits, strict=True):
-                term = term * PauliSum.single(letter, q)
-            total = total + term
+            # distinct qubits: the product of the letters is one term (built in one step, not
+            # by repeated multiplication, which is quadratic in the number of qubits)
+            term = tuple(sorted((q, ch) for ch, q in zip(letters, qubits, strict=True)
+                                if ch != "I"))
+            total = total + PauliSum.from_keys({term: 1.0}, max(qubits, default=0) + 1)
         return total
     except ValueError as exc:
         it.fail(ca.node, "E406", str(exc))
@@ -362,10 +363,14 @@ def _ising(it: Interpreter, ca: CallArgs) -> PauliSum:
     a = _Args(it, ca, "create_ising_model_hamiltonian",
               ("n_spins", "J", "h", "periodic"), {"J": 1.0, "h": 0.0, "periodic": False})
     n = a.int("n_spins", 1)
+    _check_width(it, ca, n)
     J, h, periodic = a["J"], a["h"], bool(a["periodic"])
     acc: dict[tuple[tuple[int, str], ...], complex] = {}
     if isinstance(J, list | tuple | np.ndarray):
-        mat = np.asarray(J, dtype=float)
+        try:
+            mat = np.asarray(J, dtype=float)
+        except (TypeError, ValueError) as exc:
+            it.fail(ca.node, "E406", f"coupling matrix J must hold numbers: {exc}")
         if mat.shape != (n, n):
             it.fail(ca.node, "E406", f"coupling matrix J must be {n}x{n}, got shape {mat.shape}")
         for i in range(n):
@@ -417,6 +422,13 @@ def _maxcut(it: Interpreter, ca: CallArgs) -> PauliSum:
     return PauliSum.from_keys(acc, n)
 
 
+def _check_width(it: Interpreter, ca: CallArgs, n: int) -> None:
+    """Fail with E509 before a factory builds anything on more qubits than allowed."""
+    if n > it.limits.max_qubit_index:
+        it.fail(ca.node, "E509", f"{n:,} qubits exceed the limit of "
+                                 f"{it.limits.max_qubit_index:,}")
+
+
 # ------------------------------------------------------------------------------ ansätze
 _ENTANGLEMENTS = ("linear", "full", "circular")
 
@@ -426,19 +438,23 @@ def _hea(it: Interpreter, ca: CallArgs) -> AnsatzValue:
               ("n_qubits", "depth", "entanglement", "rotations", "name"),
               {"depth": 1, "entanglement": "linear", "rotations": "ry", "name": "theta"})
     n = a.int("n_qubits", 1)
+    _check_width(it, ca, n)
     depth = a.int("depth", 0)
     ent = a["entanglement"]
     if ent not in _ENTANGLEMENTS:
         it.fail(ca.node, "E406", f"entanglement must be one of {', '.join(_ENTANGLEMENTS)}, "
                                  f"not {ent!r}")
     rot = a["rotations"]
-    blocks = rot.split("_") if isinstance(rot, str) else list(rot)
+    blocks = (rot.split("_") if isinstance(rot, str)
+              else list(rot) if isinstance(rot, list | tuple) else [])
     if not blocks or any(b not in ("rx", "ry", "rz") for b in blocks):
         it.fail(ca.node, "E406", f"rotations must be made of rx, ry, rz (e.g. 'ry' or "
                                  f"'ry_rz'), not {rot!r}")
     prefix = a["name"]
     if not isinstance(prefix, str) or not is_param_name(prefix):
         it.fail(ca.node, "E406", f"name must be an identifier, got {prefix!r}")
+    if ent == "full":  # n^2 / 2 pairs: count them before listing them
+        it.check_len(n * (n - 1) // 2 * depth, ca.node, "ansatz")
     if n == 1:
         pairs: list[tuple[int, int]] = []
     elif ent == "linear":

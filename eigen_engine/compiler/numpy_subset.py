@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 __all__ = ["MATH_MODULE", "NUMPY_MODULE", "TYPING_MODULE", "TYPING_NAMES"]
 
 
+_MAX_NUMPY_STR = 16
+_MAX_DECIMALS = 1_000
+
+
 def _to_numeric(it: Interpreter, ca: CallArgs, value: Any) -> Any:
     """Convert lists to arrays, refusing anything that is not plain numbers."""
     if isinstance(value, list | tuple):
@@ -39,7 +43,14 @@ def _to_numeric(it: Interpreter, ca: CallArgs, value: Any) -> Any:
         return value
     if isinstance(value, bool | int | float | complex | np.number | np.bool_) or value is None:
         return value
+    if value is float or value is int:  # np.float64 / np.int64 as a dtype
+        return value
+    if isinstance(value, BuiltinFunction) and value.name in ("float", "int"):
+        return float if value.name == "float" else int  # dtype=float
     if isinstance(value, str):
+        if len(value) > _MAX_NUMPY_STR:  # dtype names and modes only: no text arrays
+            it.fail(ca.node, "E406", f"numpy functions take short strings only (dtype names), "
+                                     f"got one of {len(value):,} characters")
         return value
     it.fail(ca.node, "E404", f"numpy functions cannot take {type(value).__name__} values",
             "gate parameters and observables are symbolic; use them in gates, not in numpy")
@@ -53,14 +64,19 @@ def _deep_len(value: Any) -> int:
         if isinstance(v, list | tuple):
             total += len(v)
             stack.extend(v)
-            if total > 10_000_000:
-                break
+        elif isinstance(v, np.ndarray):  # a list of arrays stacks into one big array
+            total += int(v.size)
+        if total > 10_000_000:
+            break
     return total
 
 
 def _out(it: Interpreter, ca: CallArgs, result: Any) -> Any:
     if isinstance(result, np.ndarray):
         it.check_len(int(result.size), ca.node, "array")
+        if result.dtype.kind not in "biufc":
+            it.fail(ca.node, "E404", "numpy functions must produce numbers here, not "
+                                     f"{result.dtype} values")
         return result
     if isinstance(result, np.generic):
         return result.item()
@@ -92,13 +108,37 @@ def _wrap(name: str, fn: Callable[..., Any], kwargs: frozenset[str] = frozenset(
                                      f"`{sorted(bad)[0]}`")
         args = [_to_numeric(it, ca, a) for a in ca.args]
         kw = {k: _to_numeric(it, ca, v) for k, v in ca.kwargs.items()}
+        it.check_len(_result_bound(name, args, kw), ca.node, "array")
         try:
             with np.errstate(all="ignore"):
                 return _out(it, ca, fn(*args, **kw))
-        except (TypeError, ValueError, AttributeError, IndexError) as exc:
+        except (TypeError, ValueError, AttributeError, IndexError, OverflowError) as exc:
             it.fail(ca.node, "E404", f"`{name}()` failed: {exc}")
 
     return BuiltinFunction(name, impl)
+
+
+def _result_bound(name: str, args: list[Any], kw: dict[str, Any]) -> int:
+    """An upper bound of the result size, computed *before* numpy allocates it."""
+    if name in ("np.round", "np.around"):
+        decimals = kw.get("decimals", args[1] if len(args) > 1 else 0)
+        if isinstance(decimals, int) and abs(decimals) > _MAX_DECIMALS:
+            return 2**62  # rounding to 10**±huge is slow, not useful: refuse like a huge array
+    shapes = [np.shape(a) for a in args if isinstance(a, np.ndarray | int | float | complex)]
+    if name in ("np.dot", "np.matmul") and len(shapes) == 2:
+        sa, sb = shapes
+        if not sa or not sb:
+            return int(np.prod(sa)) * int(np.prod(sb))
+        rows = int(np.prod(sa[:-1]))
+        cols = int(np.prod(sb[:-2])) * sb[-1] if len(sb) >= 2 else 1
+        return rows * cols
+    if name == "np.diag" and shapes and len(shapes[0]) == 1:
+        k = args[1] if len(args) > 1 and isinstance(args[1], int) else 0
+        return int((shapes[0][0] + abs(k)) ** 2)
+    try:
+        return int(np.prod(np.broadcast_shapes(*shapes))) if shapes else 0
+    except ValueError:
+        return 0  # shapes that do not broadcast: numpy reports the error itself
 
 
 def _creator(name: str, fn: Callable[..., Any], shape_arg: int = 0,
@@ -109,7 +149,14 @@ def _creator(name: str, fn: Callable[..., Any], shape_arg: int = 0,
         if len(ca.args) <= shape_arg:
             it.fail(ca.node, "E401", f"`{name}()` needs a shape")
         _shape_size(it, ca, ca.args[shape_arg])
-        if "dtype" in ca.kwargs and ca.kwargs["dtype"] not in (float, int, "float", "int"):
+        if name in ("np.eye", "np.identity"):  # N x M, not N
+            n = ca.args[0]
+            m = ca.args[1] if name == "np.eye" and len(ca.args) > 1 else n
+            _shape_size(it, ca, (n, m))
+        dtype = ca.kwargs.get("dtype", float)
+        if isinstance(dtype, BuiltinFunction):
+            dtype = {"float": float, "int": int}.get(dtype.name)
+        if dtype not in (float, int, "float", "int"):
             it.fail(ca.node, "E406", "dtype must be float or int")
         inner = _wrap(name, fn, kwargs)
         return inner.impl(it, ca)
@@ -129,7 +176,7 @@ def _arange(it: Interpreter, ca: CallArgs) -> Any:
     if n < 0:
         it.fail(ca.node, "E406", "arange() bounds must be finite")
     it.check_len(n, ca.node, "array")
-    return np.arange(*ca.args)
+    return _out(it, ca, np.arange(*ca.args))
 
 
 def _linspace(it: Interpreter, ca: CallArgs) -> Any:
@@ -164,17 +211,18 @@ def _outer_like(name: str, fn: Callable[..., Any]) -> BuiltinFunction:
 
 # -- np.random -------------------------------------------------------------------------------
 def _random_fn(name: str, draw: Callable[[np.random.Generator, CallArgs], Any],
-               shape_from: str) -> BuiltinFunction:
+               shape_from: str, size_pos: int = 0) -> BuiltinFunction:
+    """``size_pos``: where ``size`` sits among the positional arguments."""
     def impl(it: Interpreter, ca: CallArgs) -> Any:
         if shape_from == "varargs":
             _shape_size(it, ca, tuple(ca.args))
         else:
-            size = ca.kwargs.get("size")
+            size = ca.kwargs.get("size", ca.args[size_pos] if len(ca.args) > size_pos else None)
             if size is not None:
                 _shape_size(it, ca, size)
         try:
             return _out(it, ca, draw(it.rng, ca))
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             it.fail(ca.node, "E404", f"`np.random.{name}()` failed: {exc}")
     return BuiltinFunction(f"np.random.{name}", impl)
 
@@ -203,10 +251,10 @@ _RANDOM = ModuleValue("numpy.random", {
         "size", ca.args[0] if ca.args else None)), "size"),
     "standard_normal": _random_fn("standard_normal", lambda g, ca: g.standard_normal(
         ca.kwargs.get("size", ca.args[0] if ca.args else None)), "size"),
-    "uniform": _random_fn("uniform", lambda g, ca: g.uniform(*ca.args, **ca.kwargs), "size"),
-    "normal": _random_fn("normal", lambda g, ca: g.normal(*ca.args, **ca.kwargs), "size"),
-    "randint": _random_fn("randint", lambda g, ca: g.integers(*ca.args, **ca.kwargs), "size"),
-    "integers": _random_fn("integers", lambda g, ca: g.integers(*ca.args, **ca.kwargs), "size"),
+    "uniform": _random_fn("uniform", lambda g, ca: g.uniform(*ca.args, **ca.kwargs), "size", 2),
+    "normal": _random_fn("normal", lambda g, ca: g.normal(*ca.args, **ca.kwargs), "size", 2),
+    "randint": _random_fn("randint", lambda g, ca: g.integers(*ca.args, **ca.kwargs), "size", 2),
+    "integers": _random_fn("integers", lambda g, ca: g.integers(*ca.args, **ca.kwargs), "size", 2),
     "seed": BuiltinFunction("np.random.seed", _random_seed),
 })
 

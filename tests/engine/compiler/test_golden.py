@@ -26,7 +26,7 @@ def test_golden_aqo_is_byte_stable(path: Path) -> None:
     expected = path.with_name(path.name.removesuffix(".eigen.py") + ".aqo.json")
     if os.environ.get("EIGEN_REGEN_GOLDEN") == "1":
         expected.write_bytes(program.aqo_json)
-    assert expected.exists(), f"missing golden {expected.name}; regenerate with EIGEN_REGEN_GOLDEN=1"
+    assert expected.exists(), f"missing {expected.name}; regenerate with EIGEN_REGEN_GOLDEN=1"
     assert program.aqo_json == expected.read_bytes()
 
 

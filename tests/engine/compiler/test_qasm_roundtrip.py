@@ -32,7 +32,11 @@ _QISKIT = {
     "CCX": lib.CCXGate, "CCZ": lib.CCZGate, "CSWAP": lib.CSwapGate,
 }
 UNITARY_OPS = sorted(_QISKIT)
-IMPORTS = 'from eigen_lang import (hybrid_program, Param, Params, QubitRegister, ClassicalRegister, barrier, measure, sample, create_hea_ansatz, h, x, y, z, s, sdg, t, tdg, sx, rx, ry, rz, p, u, cx, cy, cz, ch, swap, crx, cry, crz, cp, rxx, ryy, rzz, ccx, ccz, cswap)'
+IMPORTS = (
+    "from eigen_lang import (hybrid_program, Param, Params, QubitRegister, ClassicalRegister, "
+    "barrier, measure, sample, create_hea_ansatz, h, x, y, z, s, sdg, t, tdg, sx, rx, ry, rz, "
+    "p, u, cx, cy, cz, ch, swap, crx, cry, crz, cp, rxx, ryy, rzz, ccx, ccz, cswap)"
+)
 
 
 def reference_circuit(aqo: dict, values: dict[str, float]) -> QuantumCircuit:
