@@ -9,9 +9,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from harness import Suite  # noqa: E402
+from harness import Suite
 
-from eigen_engine import compile_source  # noqa: E402
+from eigen_engine import compile_source
 
 LOOP_PROGRAM = '''
 from eigen_lang import hybrid_program, h, cx, rz, QubitRegister
