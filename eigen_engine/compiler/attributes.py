@@ -189,6 +189,8 @@ def _array_attr(interp: Interpreter, value: np.ndarray, name: str, node: ast.AST
         def impl(it: Interpreter, ca: CallArgs) -> Any:
             _no_args(it, ca, label)
             it.charge(ca.node, value)
+            if label == "mean" and value.size == 0:  # numpy warns and gives nan
+                it.fail(ca.node, "E406", "`mean()` of an empty array is undefined")
             try:
                 out = fn()
             except ValueError as exc:  # e.g. min() of an empty array

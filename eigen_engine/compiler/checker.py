@@ -129,6 +129,11 @@ class _Walk:
 
     # -- handlers for node types that need a closer look -----------------------------------
     def import_(self, node: ast.Import | ast.ImportFrom, in_function: bool) -> None:
+        for alias in node.names:
+            for name in (alias.asname, alias.name if isinstance(node, ast.ImportFrom) else None):
+                if name and _is_dunder(name):
+                    self.add(node, "E214", f"dunder name `{name}` is not allowed",
+                             "names starting and ending with `__` are reserved")
         if in_function:
             self.add(node, "E211", "imports are only allowed at the top of the module",
                      "move the import to module level")
@@ -153,6 +158,13 @@ class _Walk:
                          "only eigen_lang, numpy, math and typing can be imported")
 
     def function(self, node: ast.FunctionDef) -> None:
+        spec = node.args
+        for bound in (node.name, *(a.arg for a in (*spec.posonlyargs, *spec.args,
+                                                   *spec.kwonlyargs, spec.vararg, spec.kwarg)
+                                   if a is not None)):
+            if _is_dunder(bound):  # names are bound by definitions too, not only by `=`
+                self.add(node, "E214", f"dunder name `{bound}` is not allowed",
+                         "names starting and ending with `__` are reserved")
         for dec in node.decorator_list:
             name = decorator_name(dec)
             if name not in ALLOWED_DECORATORS:

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from eigen_engine.compiler.checker import is_main_guard
 from eigen_engine.compiler.diagnostics import Diagnostic, diagnostic_at
 from eigen_engine.compiler.interpreter import Interpreter
@@ -163,7 +165,7 @@ def read_decorator_options(it: Interpreter, entry: EntrypointInfo, scope: Scope
             it.warn(kw, "W304", f"unknown @hybrid_program option `{kw.arg}` is ignored",
                     f"known options: {', '.join(DECORATOR_OPTIONS)}")
             continue
-        options[kw.arg] = it.to_expr(value, kw)
+        options[kw.arg] = _plain_json(it, value, kw, f"@hybrid_program {kw.arg}")
     for key, kind in (("shots", int), ("optimization_level", int), ("seed", int)):
         value = options.get(key)
         if value is not None and (not isinstance(value, kind) or isinstance(value, bool)
@@ -210,10 +212,31 @@ def bind_inputs(it: Interpreter, fn: FunctionValue, overrides: Mapping[str, Any]
             it.fail(p, "E113", f"entrypoint input `{p.arg}` has no default",
                     f"give it a literal default or pass --input {p.arg}=VALUE")
         names[p.arg] = value
-        inputs[p.arg] = it.to_expr(value, p)
+        inputs[p.arg] = _plain_json(it, value, p, f"input `{p.arg}`")
     if spec.vararg or spec.kwarg:
         it.fail(fn.node, "E401", "the entrypoint cannot take *args or **kwargs")
     return names, inputs
+
+
+def _plain_json(it: Interpreter, value: Any, node: ast.AST, what: str) -> Any:
+    """Job options and inputs as plain JSON (not the output template's ``$dict`` encoding):
+    they are read back as options and passed back as ``inputs=`` when a job is replayed."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            it.fail(node, "E406", f"{what} must be finite, got {value}")
+        return value
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        return [_plain_json(it, v, node, what) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: _plain_json(it, v, node, what) for k, v in value.items()}
+    it.fail(node, "E406", f"{what} must be JSON data (numbers, strings, lists, dicts with "
+                          f"string keys), not {type(value).__name__}")
 
 
 def _check_input(it: Interpreter, fn: FunctionValue, name: str, value: Any) -> Any:

@@ -214,31 +214,12 @@ class Interpreter:
 
         One evaluation step can copy, compare, convert or serialise a whole sequence, so
         counting steps alone does not bound the work; charging one unit per element keeps a
-        program's work proportional to its fuel. The walk stops as soon as the fuel is spent,
-        so hostile (aliased or cyclic) structures cost at most the fuel that is left.
+        program's work proportional to its fuel. Aliased and cyclic structures are measured
+        without walking every alias (see :func:`_data_size`).
         """
-        budget = self.fuel + 1
-        total = 0
-        stack = [v for v in values if isinstance(v, _SIZED)]
-        while stack:
-            v = stack.pop()
-            while isinstance(v, RuntimeValue):  # its expression is what gets serialised
-                v = v.expr
-            if isinstance(v, np.ndarray):
-                total += int(v.size)
-            elif isinstance(v, str):
-                total += len(v)
-            elif isinstance(v, PauliSum):
-                total += len(v.terms)
-            elif isinstance(v, list | tuple | dict):
-                total += len(v) + 1
-                if total <= budget:
-                    items: Iterable[Any] = v.values() if isinstance(v, dict) else v
-                    stack.extend(x for x in items if isinstance(x, _SIZED))
-            if total > budget:
-                break
-        if total:
-            self.burn(total, node)
+        size = _data_size(values, self.fuel + 1)
+        if size:
+            self.burn(size, node)
 
     def check_format_widths(self, spec: str, node: ast.AST | None, percent: bool = False
                             ) -> None:
@@ -374,7 +355,11 @@ class Interpreter:
         self.assign(target, value, scope)
 
     def _stmt_return(self, node: ast.Return, scope: Scope) -> None:
-        raise _Return(None if node.value is None else self.evaluate(node.value, scope))
+        value = None if node.value is None else self.evaluate(node.value, scope)
+        if self.inline_depth == 1 and isinstance(value, _SIZED):
+            # the entrypoint's result becomes JSON: one list aliased many times is huge
+            self.charge(node, value)
+        raise _Return(value)
 
     def _stmt_pass(self, node: ast.Pass, scope: Scope) -> None:
         return None
@@ -459,6 +444,9 @@ class Interpreter:
             elif isinstance(container, np.ndarray):
                 if not isinstance(value, int | float | np.number | np.ndarray | bool):
                     self.fail(target, "E404", f"cannot store {_describe(value)} in an array")
+                if np.iscomplexobj(value) and not np.iscomplexobj(container):
+                    self.fail(target, "E404", "cannot store complex values in a real array",
+                              "numpy would drop the imaginary part")
                 try:
                     container[key] = value
                 except (IndexError, TypeError, ValueError) as exc:
@@ -648,7 +636,8 @@ class Interpreter:
             return self._observable_binop(sym, a, b, node)
         self._guard_binop(sym, a, b, node)
         try:
-            result = fn(a, b)
+            with np.errstate(all="ignore"):  # no RuntimeWarning on the host's stderr
+                result = fn(a, b)
         except ZeroDivisionError:
             self.fail(node, "E407", "division by zero")
         except OverflowError:
@@ -830,7 +819,8 @@ class Interpreter:
                     shape = ()
                 self.check_len(int(np.prod(shape)), node, "array")
             try:
-                value = fn(left, right)
+                with np.errstate(all="ignore"):
+                    value = fn(left, right)
             except TypeError:
                 self.fail(node, "E404", f"`{sym}` is not supported between {_describe(left)} "
                                         f"and {_describe(right)}")
@@ -1120,6 +1110,72 @@ def _py(value: Any) -> Any:
     return value
 
 
+def _data_size(values: Iterable[Any], budget: int) -> int:
+    """Deep size of ``values``, at most a little over ``budget``.
+
+    Counts list/tuple/dict items (each alias of a shared container counted again, as
+    printing or serialising would), string characters, array elements and observable terms;
+    a cycle counts as more than ``budget``. Each distinct container is visited once
+    (post-order, sizes memoised by ``id``), so measuring is cheap even when the size is not.
+    """
+    sizes: dict[int, int] = {}
+    pending: dict[int, tuple[int, list[Any]]] = {}
+    total = 0
+    for root in values:
+        while isinstance(root, RuntimeValue):
+            root = root.expr
+        if not isinstance(root, _SIZED):
+            continue
+        if not isinstance(root, list | tuple | dict):
+            total += _flat_size(root)
+        elif id(root) in sizes:
+            total += sizes[id(root)]
+        else:
+            stack: list[tuple[Any, bool]] = [(root, False)]
+            while stack:
+                v, finish = stack.pop()
+                key = id(v)
+                if finish:
+                    partial, done = pending.pop(key)
+                    for k in done:
+                        partial += sizes[id(k)]
+                    sizes[key] = min(partial, budget + 1)
+                    continue
+                if key in sizes:
+                    continue
+                if key in pending:  # on the current path: a cycle, infinitely large
+                    return budget + 1
+                partial = len(v) + 1
+                kids: list[Any] = []
+                stack.append((v, True))
+                items = v.values() if isinstance(v, dict) else v
+                if not any(issubclass(t, _SIZED) for t in set(map(type, items))):
+                    items = ()  # flat (numbers only): its length is its size
+                for x in items:
+                    if isinstance(x, _SIZED):
+                        while isinstance(x, RuntimeValue):
+                            x = x.expr
+                        if isinstance(x, list | tuple | dict):
+                            kids.append(x)
+                            if id(x) not in sizes:
+                                stack.append((x, False))
+                        elif isinstance(x, _SIZED):
+                            partial += _flat_size(x)
+                pending[key] = (partial, kids)
+            total += sizes[id(root)]
+        if total > budget:
+            break
+    return total
+
+
+def _flat_size(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return int(value.size)
+    if isinstance(value, PauliSum):
+        return len(value.terms)
+    return len(value) if isinstance(value, str) else 0
+
+
 def _basic_key(key: Any) -> bool:
     """True for an index that picks one item (int, str, or a tuple of them): O(1) work."""
     if isinstance(key, tuple):
@@ -1130,8 +1186,12 @@ def _basic_key(key: Any) -> bool:
 def _hashable_key(key: Any) -> bool:
     if isinstance(key, tuple):
         return all(_hashable_key(k) for k in key)
+    if isinstance(key, ParamExpr):  # `sweep(circuit, {theta: values})`, bindings by Param
+        return key.is_symbol
     return key is None or isinstance(key, bool | int | float | str)
 
 
 def _key_str(key: Any) -> str:
+    if isinstance(key, ParamExpr):
+        return key.to_json()
     return key if isinstance(key, str) else str(key)

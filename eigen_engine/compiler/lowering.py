@@ -150,7 +150,6 @@ def lower(it: Interpreter, result: Any, entry_node: ast.AST) -> Lowered:
         parameters.setdefault(name, name)
     if parameters:
         doc["parameters"] = parameters
-    it.charge(entry_node, result)  # a result that aliases one list many times is huge as JSON
     outputs = it.to_expr(result, entry_node)
     kind = "hybrid" if nodes else "sampling"
     annotations: dict[str, Any] = {}

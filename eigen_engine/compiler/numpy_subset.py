@@ -22,6 +22,7 @@ __all__ = ["MATH_MODULE", "NUMPY_MODULE", "TYPING_MODULE", "TYPING_NAMES"]
 
 
 _MAX_NUMPY_STR = 16
+_STATISTICS = frozenset({"np.mean", "np.std", "np.var"})
 _MAX_DECIMALS = 1_000
 
 
@@ -109,6 +110,9 @@ def _wrap(name: str, fn: Callable[..., Any], kwargs: frozenset[str] = frozenset(
         args = [_to_numeric(it, ca, a) for a in ca.args]
         kw = {k: _to_numeric(it, ca, v) for k, v in ca.kwargs.items()}
         it.check_len(_result_bound(name, args, kw), ca.node, "array")
+        if name in _STATISTICS and any(np.size(a) == 0 for a in args[:1]):
+            # numpy would warn (on the host's stderr, or raise under -W error) and give nan
+            it.fail(ca.node, "E406", f"`{name}()` of an empty array is undefined")
         try:
             with np.errstate(all="ignore"):
                 return _out(it, ca, fn(*args, **kw))

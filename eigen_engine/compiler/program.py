@@ -23,7 +23,7 @@ from typing import Any
 from eigen_engine.compiler.builtins import BUILTINS
 from eigen_engine.compiler.checker import check_module
 from eigen_engine.compiler.circuits import CircuitBuilder
-from eigen_engine.compiler.diagnostics import Diagnostic, Severity
+from eigen_engine.compiler.diagnostics import Diagnostic, Severity, diagnostic_at
 from eigen_engine.compiler.entrypoint import (
     IMPLICIT_NAMES,
     bind_inputs,
@@ -198,8 +198,9 @@ def _evaluate(source_sha: str, tree: Any, entry: Any, diags: list[Diagnostic],
         _raise(diags + it.warnings + [exc.diagnostic], filename)
         raise AssertionError("unreachable") from exc
     except RecursionError:
-        _raise([*diags, Diagnostic("E502", "the program nests too deeply to evaluate",
-                                   hint="flatten nested calls and expressions")], filename)
+        _raise([*diags, diagnostic_at(it.current_node, "E502",  # the statement that recursed
+                                      "the program nests too deeply to evaluate",
+                                      "flatten nested calls and expressions")], filename)
         raise AssertionError("unreachable") from None
     except MemoryError:
         _raise([*diags, Diagnostic("E505", "the program needs too much memory to compile")],

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import threading
+import warnings
 from dataclasses import dataclass
 
 from eigen_engine.compiler.diagnostics import Diagnostic
 from eigen_engine.compiler.limits import Limits
 
 __all__ = ["ParsedSource", "SourceText", "decode_source", "parse_source"]
+
+_PARSER_WARNINGS = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +113,13 @@ def parse_source(text: str, filename: str = "<program>") -> ParsedSource:
         The module tree, or an E100 (syntax) / E502 (nesting) diagnostic.
     """
     try:
-        return ParsedSource(ast.parse(text, filename=filename, type_comments=False), None)
+        # The parser's SyntaxWarnings (`0in x`, "\d") would go to the host's stderr, and
+        # under `-W error` turn a valid program into a syntax error: the result must not
+        # depend on the host's warning filters.
+        with _PARSER_WARNINGS, warnings.catch_warnings():  # (global state: one at a time)
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, filename=filename, type_comments=False)
+        return ParsedSource(tree, None)
     except SyntaxError as exc:
         msg = exc.msg or "invalid syntax"
         line = exc.lineno or 0
@@ -118,9 +128,11 @@ def parse_source(text: str, filename: str = "<program>") -> ParsedSource:
             return ParsedSource(None, Diagnostic(
                 "E502", f"the program is nested too deeply for the parser ({msg})", line, col,
                 hint="flatten the expression into several assignments"))
+        known_end = bool(exc.end_lineno and exc.end_offset and exc.end_offset > 0)
         return ParsedSource(None, Diagnostic(
             "E100", f"syntax error: {msg}", line, col,
-            end_line=exc.end_lineno, end_col=exc.end_offset,
+            end_line=exc.end_lineno if known_end else None,
+            end_col=exc.end_offset if known_end else None,
             hint="Eigen-Lang programs are Python syntax; fix the line as Python would"))
     except (RecursionError, MemoryError):
         return ParsedSource(None, Diagnostic(
