@@ -204,7 +204,12 @@ class _Walk:
 # are allowed everywhere, so skipping them halves the walk.
 _SKIP_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion", "level",
                           "is_async", "lineno", "col_offset", "end_lineno", "end_col_offset"})
-_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+# Node types whose remaining fields hold only names and literals, never child nodes.
+_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {
+    ast.Constant: (), ast.Name: (), ast.alias: (), ast.Global: (), ast.Nonlocal: (),
+    ast.Attribute: ("value",), ast.keyword: ("value",), ast.arg: ("annotation",),
+    ast.Import: ("names",), ast.ImportFrom: ("names",),
+}
 
 
 def _fields(kind: type[ast.AST]) -> tuple[str, ...]:

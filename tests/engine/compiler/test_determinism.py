@@ -83,3 +83,17 @@ def test_canonical_bytes_are_the_upstream_encoding() -> None:
     again = json.dumps(doc, sort_keys=True, separators=(",", ":"), allow_nan=False)
     assert again.encode() == prog.aqo_json
     assert not prog.aqo_json.endswith(b"\n")
+
+
+def test_compile_restores_the_garbage_collector() -> None:
+    import gc
+
+    assert gc.isenabled()
+    compile_source((ROOT / "tests" / "golden" / "ghz_loop.eigen.py").read_text())
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        compile_source((ROOT / "tests" / "golden" / "ghz_loop.eigen.py").read_text())
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()
