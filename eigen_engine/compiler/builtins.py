@@ -100,6 +100,7 @@ def _dict(it: Interpreter, ca: CallArgs) -> dict[Any, Any]:
                 items = it.iterate(pair, ca.node)
                 if len(items) != 2:
                     it.fail(ca.node, "E401", "dict() needs (key, value) pairs")
+                it.check_key(items[0], ca.node)
                 out[items[0]] = items[1]
     out.update(ca.kwargs)
     it.check_len(len(out), ca.node, "dict")
@@ -203,7 +204,7 @@ def _extreme(name: str, pick: Callable[..., Any]) -> Callable[[Interpreter, Call
             it.fail(ca.node, "E406", f"{name}() of an empty sequence")
         try:
             return pick(items)
-        except TypeError:
+        except (TypeError, ValueError):  # ValueError: comparing arrays
             it.fail(ca.node, "E404", f"{name}() needs comparable values")
     return impl
 
@@ -212,7 +213,7 @@ def _sorted(it: Interpreter, ca: CallArgs) -> list[Any]:
     _arity(it, ca, "sorted", 1, 1, frozenset({"reverse"}))
     try:
         return sorted(it.iterate(ca.args[0], ca.node), reverse=bool(ca.kwargs.get("reverse")))
-    except TypeError:
+    except (TypeError, ValueError):
         it.fail(ca.node, "E404", "sorted() needs comparable values")
 
 

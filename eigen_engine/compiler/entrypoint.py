@@ -161,6 +161,7 @@ def read_decorator_options(it: Interpreter, entry: EntrypointInfo, scope: Scope
         if kw.arg is None:
             it.fail(kw, "E401", "@hybrid_program does not take **kwargs")
         value = it.evaluate(kw.value, scope)
+        it.charge(kw, value)  # (bounds its size and nesting before it becomes JSON)
         if kw.arg not in DECORATOR_OPTIONS:
             it.warn(kw, "W304", f"unknown @hybrid_program option `{kw.arg}` is ignored",
                     f"known options: {', '.join(DECORATOR_OPTIONS)}")
@@ -206,8 +207,10 @@ def bind_inputs(it: Interpreter, fn: FunctionValue, overrides: Mapping[str, Any]
     for p in params:
         if p.arg in overrides:
             value = _check_input(it, fn, p.arg, overrides[p.arg])
+            it.charge(p, value)
         elif p.arg in defaults:
             value = it.evaluate(defaults[p.arg], fn.scope)
+            it.charge(p, value)
         else:
             it.fail(p, "E113", f"entrypoint input `{p.arg}` has no default",
                     f"give it a literal default or pass --input {p.arg}=VALUE")

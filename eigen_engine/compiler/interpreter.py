@@ -96,6 +96,7 @@ _RUNTIME_BINOPS = frozenset({"+", "-", "*", "/", "//", "%", "**"})
 _SYMBOLIC = (ParamExpr, SymbolicArg)
 # Values whose size an operation may be proportional to (see Interpreter.charge).
 _SIZED = (list, tuple, dict, str, np.ndarray, PauliSum, RuntimeValue)
+_MAX_KEY_DEPTH = 16
 _DIGITS = re.compile(r"\d+")
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(\d*)(?:\.(\d*))?")
 
@@ -217,7 +218,10 @@ class Interpreter:
         program's work proportional to its fuel. Aliased and cyclic structures are measured
         without walking every alias (see :func:`_data_size`).
         """
-        size = _data_size(values, self.fuel + 1)
+        size, depth = _data_size(values, self.fuel + 1)
+        if depth > self.limits.max_ast_depth:  # str(), ==, hash, JSON recurse in C
+            self.fail(node, "E502", f"this value nests {depth:,} levels deep; the limit is "
+                                    f"{self.limits.max_ast_depth}", "flatten nested lists")
         if size:
             self.burn(size, node)
 
@@ -260,6 +264,12 @@ class Interpreter:
             elif isinstance(v, BuiltinFunction | FunctionValue | ModuleValue):
                 self.fail(node, "E404", f"{_describe(v)} cannot be turned into text",
                           "format numbers, strings and lists")
+
+    def check_key(self, key: Any, node: ast.AST | None) -> None:
+        """Fail with E404 unless ``key`` can be a dict key (number, string, tuple of them)."""
+        if not _hashable_key(key):
+            self.fail(node, "E404", f"dict keys must be numbers, strings or tuples of them, "
+                                    f"not {_describe(key)}")
 
     def check_len(self, n: int, node: ast.AST | None, what: str = "sequence") -> None:
         """Fail with E505 if a sequence of ``n`` elements would exceed the limit."""
@@ -703,8 +713,11 @@ class Interpreter:
             if not isinstance(x, np.ndarray | int | float | bool | np.number | list | tuple):
                 self.fail(node, "E404", f"`{sym}` is not supported between {_describe(a)} and "
                                         f"{_describe(b)}")
-        sa = np.shape(a)
-        sb = np.shape(b)
+        try:
+            sa = np.shape(a)
+            sb = np.shape(b)
+        except ValueError:  # a ragged list is not an array
+            self.fail(node, "E404", f"`{sym}` needs rectangular arrays or lists")
         if sym == "@":
             if len(sa) >= 1 and len(sb) >= 1:
                 size = int(np.prod(sa[:-1])) * int(np.prod(sb[1:] if len(sb) > 1 else ()))
@@ -821,7 +834,7 @@ class Interpreter:
             try:
                 with np.errstate(all="ignore"):
                     value = fn(left, right)
-            except TypeError:
+            except (TypeError, ValueError):  # ValueError: arrays numpy cannot compare
                 self.fail(node, "E404", f"`{sym}` is not supported between {_describe(left)} "
                                         f"and {_describe(right)}")
             if isinstance(value, np.ndarray):
@@ -988,6 +1001,9 @@ class Interpreter:
                 return container.element(key)
             self.fail(node, "E404", f"symbolic argument `{container.name}` can only be indexed "
                                     "by a non-negative integer")
+        if isinstance(container, dict) and not _hashable_key(key):
+            self.fail(node, "E404", f"dict keys are numbers, strings or tuples of them, not "
+                                    f"{_describe(key)}")
         if isinstance(container, list | tuple | str | range | dict | np.ndarray):
             if isinstance(container, np.ndarray) and isinstance(key, tuple | list):
                 key = tuple(_py(k) for k in key)
@@ -1110,17 +1126,20 @@ def _py(value: Any) -> Any:
     return value
 
 
-def _data_size(values: Iterable[Any], budget: int) -> int:
-    """Deep size of ``values``, at most a little over ``budget``.
+def _data_size(values: Iterable[Any], budget: int) -> tuple[int, int]:
+    """Deep size of ``values`` (at most a little over ``budget``) and their nesting depth.
 
     Counts list/tuple/dict items (each alias of a shared container counted again, as
     printing or serialising would), string characters, array elements and observable terms;
     a cycle counts as more than ``budget``. Each distinct container is visited once
-    (post-order, sizes memoised by ``id``), so measuring is cheap even when the size is not.
+    (post-order, sizes and depths memoised by ``id``), so measuring is cheap even when the
+    size is not.
     """
     sizes: dict[int, int] = {}
+    depths: dict[int, int] = {}
     pending: dict[int, tuple[int, list[Any]]] = {}
     total = 0
+    deepest = 0
     for root in values:
         while isinstance(root, RuntimeValue):
             root = root.expr
@@ -1140,11 +1159,12 @@ def _data_size(values: Iterable[Any], budget: int) -> int:
                     for k in done:
                         partial += sizes[id(k)]
                     sizes[key] = min(partial, budget + 1)
+                    depths[key] = 1 + max((depths[id(k)] for k in done), default=0)
                     continue
                 if key in sizes:
                     continue
                 if key in pending:  # on the current path: a cycle, infinitely large
-                    return budget + 1
+                    return budget + 1, deepest
                 partial = len(v) + 1
                 kids: list[Any] = []
                 stack.append((v, True))
@@ -1163,9 +1183,10 @@ def _data_size(values: Iterable[Any], budget: int) -> int:
                             partial += _flat_size(x)
                 pending[key] = (partial, kids)
             total += sizes[id(root)]
+            deepest = max(deepest, depths[id(root)])
         if total > budget:
             break
-    return total
+    return total, deepest
 
 
 def _flat_size(value: Any) -> int:
@@ -1183,9 +1204,9 @@ def _basic_key(key: Any) -> bool:
     return isinstance(key, int | str | float) or key is None
 
 
-def _hashable_key(key: Any) -> bool:
-    if isinstance(key, tuple):
-        return all(_hashable_key(k) for k in key)
+def _hashable_key(key: Any, depth: int = 0) -> bool:
+    if isinstance(key, tuple):  # (hashing a deeply nested tuple recurses in C)
+        return depth < _MAX_KEY_DEPTH and all(_hashable_key(k, depth + 1) for k in key)
     if isinstance(key, ParamExpr):  # `sweep(circuit, {theta: values})`, bindings by Param
         return key.is_symbol
     return key is None or isinstance(key, bool | int | float | str)

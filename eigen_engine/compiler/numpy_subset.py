@@ -110,6 +110,11 @@ def _wrap(name: str, fn: Callable[..., Any], kwargs: frozenset[str] = frozenset(
         args = [_to_numeric(it, ca, a) for a in ca.args]
         kw = {k: _to_numeric(it, ca, v) for k, v in ca.kwargs.items()}
         it.check_len(_result_bound(name, args, kw), ca.node, "array")
+        if name == "np.round":  # rounding to 10**±huge digits is slow and never useful
+            decimals = kw.get("decimals", args[1] if len(args) > 1 else 0)
+            if isinstance(decimals, int) and abs(decimals) > _MAX_DECIMALS:
+                it.fail(ca.node, "E406", f"np.round() decimals must be between "
+                                         f"-{_MAX_DECIMALS} and {_MAX_DECIMALS}, got {decimals}")
         if name in _STATISTICS and any(np.size(a) == 0 for a in args[:1]):
             # numpy would warn (on the host's stderr, or raise under -W error) and give nan
             it.fail(ca.node, "E406", f"`{name}()` of an empty array is undefined")
@@ -124,10 +129,6 @@ def _wrap(name: str, fn: Callable[..., Any], kwargs: frozenset[str] = frozenset(
 
 def _result_bound(name: str, args: list[Any], kw: dict[str, Any]) -> int:
     """An upper bound of the result size, computed *before* numpy allocates it."""
-    if name in ("np.round", "np.around"):
-        decimals = kw.get("decimals", args[1] if len(args) > 1 else 0)
-        if isinstance(decimals, int) and abs(decimals) > _MAX_DECIMALS:
-            return 2**62  # rounding to 10**±huge is slow, not useful: refuse like a huge array
     shapes = [np.shape(a) for a in args if isinstance(a, np.ndarray | int | float | complex)]
     if name in ("np.dot", "np.matmul") and len(shapes) == 2:
         sa, sb = shapes

@@ -2,15 +2,18 @@
 
 The only outcomes allowed are a :class:`CompiledProgram` or a :class:`CompileError` whose
 diagnostics are well formed — never another exception, never a hang. Inputs are random text
-and bytes, token soup, and valid programs broken by random edits (lines deleted, duplicated,
-swapped, re-indented, truncated; keywords, operators, dunders and huge numbers inserted).
-Runs are derandomized so CI sees the same examples every time.
+and bytes, token soup, valid programs broken by random edits (lines deleted, duplicated,
+swapped, re-indented, truncated; keywords, operators, dunders and huge numbers inserted), and
+syntactically valid programs built from a small grammar of Eigen-Lang values, operators,
+builtins, methods and library calls, which reach deep into the evaluator. Runs are
+derandomized so CI sees the same examples every time.
 """
 
 from __future__ import annotations
 
 import json
 import time
+import warnings
 from datetime import timedelta
 
 import pytest
@@ -123,11 +126,16 @@ TOKENS = (
 
 
 def _check(source: str | bytes) -> CompiledProgram | CompileError:
-    """Compile; only a program or a well-formed CompileError may come out."""
+    """Compile; only a program or a well-formed CompileError may come out, and no warning
+    may reach the host (a warning prints on its stderr, or raises under ``-W error``)."""
     start = time.perf_counter()
     try:
-        prog = compile_source(source)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            prog = compile_source(source)
+        assert [str(w.message) for w in caught] == []
     except CompileError as exc:
+        assert [str(w.message) for w in caught] == []
         assert exc.diagnostics, "a CompileError without diagnostics"
         assert any(d.is_error for d in exc.diagnostics)
         for d in exc.diagnostics:
@@ -212,6 +220,96 @@ def test_mutated_programs_give_a_program_or_diagnostics(source: str) -> None:
     result = _check(source)
     if isinstance(result, CompiledProgram):  # what compiles, compiles the same way twice
         assert compile_source(source).aqo_json == result.aqo_json
+
+
+# -- well-formed programs from a grammar of values, operators and calls -----------------------
+
+ATOMS = (
+    "0", "1", "-1", "2", "0.5", "-2.5", "1e308", "10**18", "True", "False", "None", "'ab'", "''",
+    "'ZZ'", "'%s %d'", "[1, 2, 3]", "[]", "(1, 2)", "{'a': 1}", "{(1, 2): 3}", "[[1, 2], [3, 4]]",
+    "[[1], [2, 3]]", "[([1], 2)]", "[0.1, 0.2]", "np.zeros(3)", "np.zeros(0)", "np.ones((2, 2))",
+    "[np.zeros(2), 1]", "np.pi", "(-8) ** 0.5", "float('nan')", "range(3)", "...",
+    "q", "c", "q[0]", "c[1]", "t", "ps", "ps[0]", "obs", "Z(0)", "a", "e", "r", "r.x", "r.fun",
+    "h", "np", "lst", "d", "text",
+)
+CALLS = (
+    "len", "list", "tuple", "dict", "sorted", "reversed", "sum", "min", "max", "abs", "round",
+    "int", "float", "str", "bool", "enumerate", "zip", "range", "any", "all", "pow", "divmod",
+    "np.sum", "np.array", "np.sin", "np.dot", "np.zeros", "np.full", "np.eye", "np.linspace",
+    "np.arange", "np.tile", "np.outer", "np.diag", "np.where", "np.mean", "np.round",
+    "np.concatenate", "np.random.randn", "np.random.uniform", "np.random.randint",
+    "math.sqrt", "math.factorial", "math.floor", "h", "rx", "u", "cx", "ccx", "barrier",
+    "measure", "QubitRegister", "Param", "Params", "Observable", "Z", "X",
+    "create_ising_model_hamiltonian", "create_maxcut_hamiltonian", "create_hea_ansatz",
+    "create_qaoa_ansatz", "ExpectationValue", "minimize", "sample", "sweep", "helper", "layer",
+)
+METHODS = (
+    "append", "extend", "insert", "pop", "index", "count", "copy", "sort", "keys", "items",
+    "get", "update", "join", "split", "replace", "upper", "zfill", "tolist", "reshape", "sum",
+    "mean", "T", "shape", "n_qubits", "terms", "num_params", "parameters", "optimal_value",
+    "success",
+)
+KEYWORDS = ("theta", "shots", "size", "axis", "observable", "parameters", "method", "max_iter",
+            "c", "dtype", "k", "start", "default", "n_spins", "J", "depth", "reps", "basis")
+OPERATORS = ("+", "-", "*", "/", "//", "%", "**", "@", "<<", "|", "&", "==", "<", "in",
+             "is", "and", "or")
+PRELUDE = (
+    "import math\n"
+    "import numpy as np\n"
+    "from eigen_lang import *\n".replace("*", ", ".join((
+        "hybrid_program", "ansatz", "h", "rx", "ry", "u", "cx", "ccx", "barrier", "measure",
+        "QubitRegister", "ClassicalRegister", "Param", "Params", "Observable", "Z", "X",
+        "create_ising_model_hamiltonian", "create_maxcut_hamiltonian", "create_hea_ansatz",
+        "create_qaoa_ansatz", "ExpectationValue", "minimize", "sample", "sweep")))
+    + "\ndef helper(k=1):\n    return k\n"
+    "\n@ansatz\ndef layer(params):\n    ry(0, params[0])\n    cx(0, 1)\n"
+    "\n@hybrid_program()\ndef main():\n"
+    "    q = QubitRegister(2)\n    c = ClassicalRegister(2)\n    t = Param('t', 0.1)\n"
+    "    ps = Params('ps', 2)\n    lst = [1, 2]\n    d = {'k': 1}\n    text = 'xyz'\n"
+    "    obs = Z(0) * Z(1)\n    ry(0, t)\n    a = layer()\n"
+    "    e = ExpectationValue(a, observable=obs)\n    r = minimize(e, [0.1])\n"
+)
+
+
+def _expressions() -> st.SearchStrategy[str]:
+    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        keyword = st.tuples(st.sampled_from(KEYWORDS), inner).map("=".join)
+        return st.one_of(
+            st.tuples(inner, st.sampled_from(OPERATORS), inner).map(
+                lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            st.tuples(st.sampled_from(CALLS), st.lists(inner, max_size=3),
+                      st.lists(keyword, max_size=2)).map(
+                lambda t: f"{t[0]}({', '.join(t[1] + t[2])})"),
+            st.tuples(inner, st.sampled_from(METHODS), st.lists(inner, max_size=2)).map(
+                lambda t: f"{t[0]}.{t[1]}({', '.join(t[2])})"),
+            st.tuples(inner, st.sampled_from(METHODS)).map(lambda t: f"{t[0]}.{t[1]}"),
+            st.tuples(inner, inner).map(lambda t: f"{t[0]}[{t[1]}]"),
+            st.tuples(st.sampled_from(("-", "not ", "~")), inner).map("".join),
+            st.tuples(inner, inner, inner).map(lambda t: f"({t[0]} if {t[1]} else {t[2]})"),
+            st.tuples(inner, inner).map(lambda t: f"[{t[0]} for v in {t[1]}]"),
+            inner.map(lambda x: f"f'{{{x}}}'"),
+        )
+    return st.recursive(st.sampled_from(ATOMS), extend, max_leaves=8)
+
+
+@st.composite
+def grammar_programs(draw: st.DrawFn) -> str:
+    """A syntactically valid program assigning, using and returning random expressions."""
+    exprs = draw(st.lists(_expressions(), min_size=1, max_size=3))
+    body = "".join(f"    v{i} = {x}\n" for i, x in enumerate(exprs))
+    ending = draw(st.sampled_from(("", "    return v0\n", f"    {exprs[-1]}\n")))
+    return PRELUDE + body + ending
+
+
+@pytest.mark.timeout(120)
+@FUZZ
+@given(grammar_programs())
+def test_grammar_programs_give_a_program_or_diagnostics(source: str) -> None:
+    _check(source)
+
+
+def test_the_grammar_prelude_compiles() -> None:
+    assert isinstance(_check(PRELUDE + "    return [v for v in lst]\n"), CompiledProgram)
 
 
 @pytest.mark.parametrize("index", range(len(BASES)))

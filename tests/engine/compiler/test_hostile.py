@@ -12,6 +12,8 @@ imported by ``test_diagnostics.py`` to prove every E2xx code has a hostile examp
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -188,14 +190,24 @@ CASES: tuple[Hostile, ...] = (
     Hostile("function_to_text", "E404", "x = str(h)"),
     Hostile("module_in_fstring", "E404", 'x = f"{np}"'),
     Hostile("helper_in_percent_format", "E404", "def helper():\n    pass\nx = '%s' % (helper,)"),
+    Hostile("unhashable_key_into_dict", "E404", "x = dict([([1], 2)])"),
+    Hostile("deep_tuple_key", "E404", "k = ()\nfor i in range(19000):\n    k = (k,)\nd = {k: 1}"),
+    Hostile("max_of_arrays", "E404", "x = max([np.zeros(2), 1])"),
+    Hostile("compare_unbroadcastable_arrays", "E404", "x = [[1, 2], [3, 4]] < np.zeros(3)"),
+    Hostile("array_op_with_ragged_list", "E404", "x = np.zeros(0) - [([1], 2)]"),
     Hostile("long_string_into_numpy", "E406", "x = np.full(10**4, 'a' * 10**5)"),
     Hostile("huge_round_digits", "E406", "x = round(5, -10**9)"),
+    Hostile("huge_numpy_round_decimals", "E406", "x = np.round(5, -10**9)"),
     # -- E5xx: limits ---------------------------------------------------------------------------
     Hostile("source_300_kib", "E501", raw=lambda c: _entry("x = 1\n" * 52_000, c)),
     Hostile("nested_parentheses", "E502", "x = " + "(" * 1000 + "1" + ")" * 1000),
     Hostile("unary_minus_chain", "E502", "x = " + "-" * 100_000 + "1"),
     Hostile("addition_chain_50k", "E502", "x = " + "+".join(["1"] * 50_000)),
     Hostile("nested_lists", "E502", "x = " + "[" * 250 + "]" * 250),
+    Hostile("deeply_nested_value", "E502", "x = []\nfor i in range(19000):\n    x = [x]\n"
+            "y = str(x)"),
+    Hostile("deeply_nested_result", "E502", "x = []\nfor i in range(19000):\n    x = [x]\n"
+            "return x"),
     Hostile("nested_parentheses_module", "E502",
             raw=lambda c: "(" * 1000 + "1" + ")" * 1000 + "\n"),
     Hostile("nested_loops_10_12", "E503",
@@ -309,6 +321,40 @@ def test_a_hostile_program_inside_a_helper_that_is_never_called_is_still_rejecte
         compile_source(source)
     assert [d.code for d in info.value.diagnostics if d.is_error] == ["E215"]
     assert not canary.exists()
+
+
+DEEP_IN_A_THREAD = '''
+import threading
+from eigen_engine import compile_source
+from eigen_engine.errors import CompileError
+SOURCE = """from eigen_lang import hybrid_program, h
+@hybrid_program()
+def main():
+    h(0)
+    x = []
+    for i in range(19000):
+        x = [x]
+    y = x == x
+    return str(x)
+"""
+def work():
+    try:
+        compile_source(SOURCE)
+    except CompileError as exc:
+        print(sorted({d.code for d in exc.diagnostics}))
+threading.stack_size(256 * 1024)  # what some servers and platforms give their threads
+thread = threading.Thread(target=work)
+thread.start()
+thread.join()
+'''
+
+
+def test_deeply_nested_data_cannot_crash_a_thread_with_a_small_stack() -> None:
+    # str(), == and JSON recurse in C: 19,000 levels used to overflow a 256 KiB stack
+    # (a segfault that takes the whole host process down); now E502 stops it first
+    done = subprocess.run([sys.executable, "-c", DEEP_IN_A_THREAD], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert (done.returncode, done.stdout.strip()) == (0, "['E502']"), done.stderr[-2000:]
 
 
 def test_rejecting_hostile_programs_prints_nothing(capfd: pytest.CaptureFixture[str],
