@@ -29,7 +29,7 @@ the CLI to exit codes, the magics to ``UsageError`` or rendered diagnostics.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -265,7 +265,3 @@ class ServerUnavailable(EigenError):
     code = ErrorCode.UNAVAILABLE
     exit_code = 3
 
-
-def details_from_mapping(problems: Mapping[str, str]) -> tuple[ErrorDetail, ...]:
-    """Build envelope details from ``{field_path: message}``, in the mapping's order."""
-    return tuple(ErrorDetail(field=k, message=v) for k, v in problems.items())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -280,5 +279,3 @@ for _t in ("set", "frozenset", "complex", "bytes"):
 
 BUILTINS: Mapping[str, Any] = MappingProxyType(_TABLE)
 """Names visible in every program without import."""
-
-_ = math  # math is used by numpy_subset; kept import-light here

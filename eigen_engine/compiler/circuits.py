@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eigen_engine.compiler.values import CircuitRef
-from eigen_engine.ir.aqo import MAIN_CIRCUIT, Operation
+from eigen_engine.ir.aqo import Operation
 
 __all__ = ["CircuitBuilder", "CircuitTable", "FinishedCircuit"]
 
@@ -130,5 +130,3 @@ class CircuitTable:
                 out[real] = self.circuits[real]
         return out
 
-
-MAIN = MAIN_CIRCUIT

@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from eigen_engine.compiler.builtins import BUILTINS
 from eigen_engine.compiler.checker import check_module
@@ -140,9 +140,14 @@ def derive_seed(source_sha256: str) -> int:
 
 
 def _raise(diags: list[Diagnostic], filename: str) -> None:
+    """Raise :class:`CompileError` if ``diags`` holds an error; otherwise return."""
+    if any(d.is_error for d in diags):
+        _fail(diags, filename)
+
+
+def _fail(diags: list[Diagnostic], filename: str) -> NoReturn:
+    """Raise :class:`CompileError` with every diagnostic (at least one is an error)."""
     errors = [d for d in diags if d.is_error]
-    if not errors:
-        return
     first = errors[0]
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     raise CompileError(f"{filename}:{first.line}:{first.col}: {first.code} {first.message}{more}",
@@ -242,17 +247,14 @@ def _evaluate(source_sha: str, tree: Any, entry: Any, diags: list[Diagnostic],
         it.circuits.finish(builder)
         lowered = lower(it, result, entry.node)
     except EvalError as exc:
-        _raise(diags + it.warnings + [exc.diagnostic], filename)
-        raise AssertionError("unreachable") from exc
+        _fail([*diags, *it.warnings, exc.diagnostic], filename)
     except RecursionError:
-        _raise([*diags, diagnostic_at(it.current_node, "E502",  # the statement that recursed
-                                      "the program nests too deeply to evaluate",
-                                      "flatten nested calls and expressions")], filename)
-        raise AssertionError("unreachable") from None
+        _fail([*diags, diagnostic_at(it.current_node, "E502",  # the statement that recursed
+                                     "the program nests too deeply to evaluate",
+                                     "flatten nested calls and expressions")], filename)
     except MemoryError:
-        _raise([*diags, Diagnostic("E505", "the program needs too much memory to compile")],
-               filename)
-        raise AssertionError("unreachable") from None
+        _fail([*diags, Diagnostic("E505", "the program needs too much memory to compile")],
+              filename)
     warnings = tuple(sorted((d for d in [*diags, *it.warnings]
                              if d.severity is not Severity.ERROR),
                             key=lambda d: (d.line, d.col, d.code)))
@@ -284,8 +286,7 @@ def _evaluate(source_sha: str, tree: Any, entry: Any, diags: list[Diagnostic],
     try:
         data = canonical_bytes(doc)
     except (ValueError, TypeError) as exc:
-        _raise([Diagnostic("E406", f"the program's values cannot be stored: {exc}")], filename)
-        raise AssertionError("unreachable") from exc
+        _fail([Diagnostic("E406", f"the program's values cannot be stored: {exc}")], filename)
     return CompiledProgram(
         aqo=doc,
         aqo_json=data,
