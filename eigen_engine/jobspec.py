@@ -278,7 +278,10 @@ class JobSpec:
             runtime["retry"] = {"max_attempts": self.max_attempts}
         if runtime:
             doc["runtime"] = runtime
-        return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=False)
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when available: 10x faster
+        return yaml.dump(
+            doc, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
+        )
 
 
 def load_jobspec(path: str | os.PathLike[str]) -> JobSpec:

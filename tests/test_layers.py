@@ -19,7 +19,15 @@ ALLOWED: dict[str, set[str]] = {
     "qfs": {"ir", "qfs", "errors", "qrtx"},
     "qrtx": {"ir", "compiler", "qrtx", "qfs", "drivers", "errors", "jobspec"},
     "drivers": {"ir", "drivers", "errors"},
-    "runtime": {"ir", "compiler", "drivers", "runtime", "errors"},
+    "runtime": {"ir", "compiler", "drivers", "runtime", "errors", "qrtx"},
+}
+
+# Top-level modules of eigen_engine that sit above the packages.
+MODULE_ALLOWED: dict[str, set[str]] = {
+    "submission": {"compiler", "drivers", "errors", "jobspec", "qfs", "qrtx", "runtime"},
+    "job": {"qrtx", "engine"},
+    "engine": {"compiler", "drivers", "errors", "ir", "jobspec", "job", "qfs", "qrtx",
+               "runtime", "submission"},
 }
 
 
@@ -50,6 +58,12 @@ def test_layer_imports_point_downwards(layer: str) -> None:
     assert bad == {}
 
 
+@pytest.mark.parametrize("module", sorted(MODULE_ALLOWED))
+def test_top_level_modules_import_only_lower_layers(module: str) -> None:
+    extra = _engine_imports(ROOT / "eigen_engine" / f"{module}.py") - MODULE_ALLOWED[module]
+    assert extra == set()
+
+
 def test_eigen_lang_does_not_import_the_engine_at_import_time() -> None:
     code = ("import sys, eigen_lang; "
             "print(sorted(m for m in sys.modules if m.startswith('eigen_engine')))")
@@ -59,7 +73,7 @@ def test_eigen_lang_does_not_import_the_engine_at_import_time() -> None:
 
 @pytest.mark.parametrize("module", ["eigen_engine", "eigen_engine.compiler", "eigen_engine.cli",
                                     "eigen_lang", "eigen_engine.drivers", "eigen_engine.qfs",
-                                    "eigen_engine.qrtx"])
+                                    "eigen_engine.qrtx", "eigen_engine.engine"])
 def test_no_simulator_imports(module: str) -> None:
     code = (f"import sys, importlib\nimportlib.import_module({module!r})\n"
             "print(sorted(m for m in ('qiskit', 'qiskit_aer', 'cirq', 'distributed')"

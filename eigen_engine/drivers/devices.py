@@ -14,6 +14,7 @@ __all__ = [
     "DeviceInfo",
     "DeviceStatus",
     "Method",
+    "format_bytes",
     "max_qubits_for_memory",
     "physical_memory_bytes",
     "state_memory_bytes",
@@ -142,3 +143,11 @@ def physical_memory_bytes() -> int:
         return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
     except (AttributeError, ValueError, OSError):
         return 8 * 2**30
+
+
+def format_bytes(size: int) -> str:
+    """Return a byte count for people: ``16.0 GiB``, ``512.0 KiB``, ``100 B``."""
+    if size < 1024:
+        return f"{size} B"
+    exponent = min(3, (size.bit_length() - 1) // 10)
+    return f"{size / 1024**exponent:.1f} {('KiB', 'MiB', 'GiB')[exponent - 1]}"

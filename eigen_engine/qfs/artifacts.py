@@ -14,7 +14,13 @@ from typing import Any
 
 from eigen_engine.errors import ErrorDetail, InvalidArgument, NotFound, StorageError
 from eigen_engine.ir.canonical import sha256_hex
-from eigen_engine.qfs.atomic import fsync_dir, remove_stale_temps, sha256_file, write_atomic
+from eigen_engine.qfs.atomic import (
+    BackgroundSync,
+    fsync_dir,
+    remove_stale_temps,
+    sha256_file,
+    write_atomic,
+)
 from eigen_engine.qrtx.records import validate_job_id
 
 __all__ = [
@@ -90,11 +96,20 @@ class ArtifactStore:
         []
     """
 
-    def __init__(self, home: str | os.PathLike[str]) -> None:
-        """Open (lazily creating) the artifact area of the engine home ``home``."""
+    def __init__(
+        self, home: str | os.PathLike[str], *, sync: BackgroundSync | None = None
+    ) -> None:
+        """Open (lazily creating) the artifact area of the engine home ``home``.
+
+        Args:
+            home: The engine home.
+            sync: Group-commit flusher. Without one, every write is fsynced before it
+                returns; with one, writes are atomic at once and flushed to disk by it.
+        """
         self.home = Path(home)
         self.root = self.home / "circuit_fs"
         self._append_lock = threading.Lock()
+        self._sync = sync
 
     def job_dir(self, job_id: str) -> Path:
         """Return the directory of a job (it may not exist yet).
@@ -120,7 +135,9 @@ class ArtifactStore:
         """Write an artifact atomically (replacing any previous version); return its sha256."""
         target = self.path(job_id, name)
         self._ensure_dir(target.parent)
-        write_atomic(target, data)
+        write_atomic(target, data, fsync=self._sync is None)
+        if self._sync is not None:
+            self._sync.mark()
         return sha256_hex(data)
 
     def write_json(self, job_id: str, name: str, doc: Any) -> str:
@@ -275,7 +292,10 @@ class ArtifactStore:
             return
         directory.mkdir(parents=True, exist_ok=True)
         # Make the new directory entry itself durable, not just the files inside it.
-        fsync_dir(directory.parent)
+        if self._sync is None:
+            fsync_dir(directory.parent)
+        else:
+            self._sync.mark()
 
 
 def _cut_torn_tail(fd: int) -> None:

@@ -315,22 +315,39 @@ class JobIndex:
         """
         if limit < 0 or offset < 0:
             raise ValueError(f"limit and offset must be >= 0, got {limit}, {offset}")
-        where: builtins.list[str] = []
-        params: builtins.list[Any] = []
-        if state is not None:
-            where.append("state = ?")
-            params.append(JobState(state).value)
-        if text:
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            where.append("name LIKE ? ESCAPE '\\'")
-            params.append(f"%{escaped}%")
-        if owner is not None:
-            where.append("owner = ?")
-            params.append(owner)
-        clause = f"WHERE {' AND '.join(where)} " if where else ""
+        clause, params = _filters(state, text, owner)
         sql = f"SELECT * FROM jobs {clause}ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?"
         rows = self._read(sql, [*params, limit, offset])
         return [JobRecord.from_row(r) for r in rows]
+
+    def count(
+        self,
+        state: JobState | None = None,
+        *,
+        text: str | None = None,
+        owner: str | None = None,
+    ) -> int:
+        """Return how many jobs :meth:`list` would page through with the same filters."""
+        clause, params = _filters(state, text, owner)
+        return int(self._read(f"SELECT COUNT(*) FROM jobs {clause}", params)[0][0])
+
+    def states(self, job_ids: Iterable[str]) -> dict[str, JobState]:
+        """Return the current state of each existing job among ``job_ids``."""
+        ids = builtins.list(job_ids)
+        found: dict[str, JobState] = {}
+        for start in range(0, len(ids), _MAX_PARAMS):
+            chunk = ids[start : start + _MAX_PARAMS]
+            marks = ", ".join("?" * len(chunk))
+            for row in self._read(f"SELECT id, state FROM jobs WHERE id IN ({marks})", chunk):
+                found[row[0]] = JobState(row[1])
+        return found
+
+    def queue_depth_by_target(self) -> dict[str, int]:
+        """Return how many jobs are QUEUED for each target."""
+        rows = self._read(
+            f"SELECT target, COUNT(*) FROM jobs WHERE state = '{_QUEUED}' GROUP BY target"
+        )
+        return {row[0]: int(row[1]) for row in rows}
 
     def count_by_state(self) -> dict[JobState, int]:
         """Return the number of jobs in every state (zero for states with none)."""
@@ -576,6 +593,25 @@ class JobIndex:
             if row is not None:
                 return str(row[0])
         return ids[0]
+
+
+def _filters(
+    state: JobState | None, text: str | None, owner: str | None
+) -> tuple[str, builtins.list[Any]]:
+    """The WHERE clause (with a trailing space, or empty) and parameters of a job listing."""
+    where: builtins.list[str] = []
+    params: builtins.list[Any] = []
+    if state is not None:
+        where.append("state = ?")
+        params.append(JobState(state).value)
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append("(name LIKE ? ESCAPE '\\' OR id LIKE ? ESCAPE '\\')")
+        params += [f"%{escaped}%"] * 2
+    if owner is not None:
+        where.append("owner = ?")
+        params.append(owner)
+    return (f"WHERE {' AND '.join(where)} " if where else ""), params
 
 
 def _error_fields(new_state: JobState, error: JobFailure | None) -> tuple[ErrorCode, str] | None:
