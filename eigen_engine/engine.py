@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from eigen_engine.compiler.program import CompiledProgram, compile_source
 from eigen_engine.drivers.devices import DeviceInfo
 from eigen_engine.drivers.registry import list_devices, resolve_target
 from eigen_engine.errors import (
+    EigenError,
     ErrorCode,
     ErrorDetail,
     FailedPrecondition,
@@ -84,6 +85,9 @@ class Engine:
             nothing; ``"strict"``: every file is fsynced before the call returns (about
             0.5 ms more per file).
         scheduler: Scheduler tuning.
+        run_scheduler: Run a scheduler in this engine (default). ``False`` makes a client of the
+            home that submits, reads and cancels while another engine runs the jobs (the
+            ``eigen status`` / ``jobs`` commands use this).
 
     Example:
         >>> from eigen_engine import Engine
@@ -104,6 +108,7 @@ class Engine:
         memory_bytes: int | None = None,
         durability: str = "batched",
         scheduler: SchedulerConfig | None = None,
+        run_scheduler: bool = True,
     ) -> None:
         self.home = Path(home).expanduser() if home is not None else default_home()
         self.home.mkdir(parents=True, exist_ok=True)
@@ -140,7 +145,8 @@ class Engine:
             recompile=self._recompile,
             config=scheduler,
         )
-        self._scheduler.start()
+        if run_scheduler:
+            self._scheduler.start()
 
     def __enter__(self) -> Engine:
         return self
@@ -196,6 +202,62 @@ class Engine:
             JobNotFound, FailedPrecondition: a dependency is missing or already failed.
         """
         self._check_open()
+        prepared = self._prepare(
+            source, spec, target=target, shots=shots, priority=priority, seed=seed,
+            inputs=inputs, name=name, noise_model=noise_model, entrypoint=entrypoint,
+            dependencies=dependencies, timeout=timeout, max_attempts=max_attempts,
+            owner=owner, capture_state=capture_state, optimization_level=optimization_level,
+        )
+        self._accept([prepared])
+        return Job(self, prepared.record.id)
+
+    def submit_many(self, requests: Iterable[Mapping[str, Any]]) -> list[Job]:
+        """Submit many jobs at once: each request holds :meth:`submit`'s arguments by name.
+
+        Every request is checked and compiled first; if one is bad, none is submitted and the
+        error names its position. The accepted jobs enter the index and the queue in a few
+        transactions, in request order (so equal priorities run in that order).
+
+        Example:
+            >>> jobs = engine.submit_many({"source": bell, "seed": s} for s in range(100))
+
+        Raises:
+            The errors of :meth:`submit`, with ``request #i:`` in front of the message.
+        """
+        self._check_open()
+        prepared: list[Prepared] = []
+        for i, request in enumerate(requests):
+            try:
+                prepared.append(self._prepare(**request))
+            except EigenError as exc:
+                exc.message = f"request #{i}: {exc.message}"
+                exc.args = (exc.message,)
+                raise
+            except TypeError as exc:
+                raise TypeError(f"request #{i}: {exc}") from None
+        self._accept(prepared)
+        return [Job(self, p.record.id) for p in prepared]
+
+    def _prepare(
+        self,
+        source: str | None = None,
+        spec: Any = None,
+        *,
+        target: str | None = None,
+        shots: int | None = None,
+        priority: int | None = None,
+        seed: int | None = None,
+        inputs: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        noise_model: str | None = None,
+        entrypoint: str | None = None,
+        dependencies: Sequence[str] | None = None,
+        timeout: float | None = None,
+        max_attempts: int | None = None,
+        owner: str | None = None,
+        capture_state: bool = False,
+        optimization_level: int | None = None,
+    ) -> Prepared:
         flags = JobOptions.from_mapping(
             {
                 "target": target,
@@ -224,39 +286,48 @@ class Engine:
             owner=owner or "",
             capture_state=capture_state,
         )
-        prepared = prepare(
+        return prepare(
             submission,
             compile_program=self._compile_cached,
             index=self._index,
             ledger=self._ledger,
             default_target=self.default_target,
         )
-        self._accept(prepared)
-        return Job(self, prepared.record.id)
 
-    def _accept(self, prepared: Prepared) -> None:
-        """Write a prepared job: files, then its record, then compile results, then QUEUED."""
-        record = prepared.record
-        job_id = record.id
+    def _accept(self, batch: Sequence[Prepared]) -> None:
+        """Write prepared jobs: files, then records (PENDING), then compiled files, QUEUED.
+
+        The order makes every crash point recoverable: a job directory without a record is
+        an unaccepted submission; a PENDING or COMPILING record has its program and
+        job.yaml, so the next engine compiles it again.
+        """
         store = self._store
-        store.write(job_id, "program.eigen.py", prepared.spec.source.encode("utf-8"))
-        store.write(job_id, "job.yaml", prepared.spec.to_yaml(prepared.resolved).encode("utf-8"))
-        if prepared.input_yaml is not None:
-            store.write(job_id, "input.job.yaml", prepared.input_yaml)
+        for prepared in batch:
+            job_id = prepared.record.id
+            store.write(job_id, "program.eigen.py", prepared.spec.source.encode("utf-8"))
+            store.write(job_id, "job.yaml",
+                        prepared.spec.to_yaml(prepared.resolved).encode("utf-8"))
+            if prepared.input_yaml is not None:
+                store.write(job_id, "input.job.yaml", prepared.input_yaml)
         with self._lock:
-            self._plans[job_id] = JobPlan(prepared.task, prepared.batchable)
-            self._compile_s[job_id] = prepared.compile_s
-        self._index.insert(record)
-        self._hub.publish_state(record)
-        self._enqueue(prepared)
+            for prepared in batch:
+                self._plans[prepared.record.id] = JobPlan(prepared.task, prepared.batchable)
+                self._compile_s[prepared.record.id] = prepared.compile_s
+        self._index.insert_many([p.record for p in batch])
+        for prepared in batch:
+            self._publish(prepared.record)
+        self._enqueue(batch)
 
-    def _enqueue(self, prepared: Prepared) -> None:
-        job_id = prepared.record.id
-        self._publish(self._index.transition(job_id, JobState.COMPILING))
-        self._store.write(job_id, "compiled.aqo.json", prepared.compiled.aqo_json)
-        self._store.write(job_id, "compiled.qasm", prepared.compiled.qasm.encode("utf-8"))
-        self._index.set_hashes(job_id, aqo_sha256=prepared.compiled.sha256)
-        self._publish(self._index.transition(job_id, JobState.QUEUED))
+    def _enqueue(self, batch: Sequence[Prepared]) -> None:
+        ids = [p.record.id for p in batch]
+        for record in self._index.transition_many(ids, JobState.COMPILING):
+            self._publish(record)
+        for prepared in batch:
+            job_id = prepared.record.id
+            self._store.write(job_id, "compiled.aqo.json", prepared.compiled.aqo_json)
+            self._store.write(job_id, "compiled.qasm", prepared.compiled.qasm.encode("utf-8"))
+        for record in self._index.transition_many(ids, JobState.QUEUED):
+            self._publish(record)
         self._scheduler.wake()
 
     def _recompile(self, record: JobRecord) -> None:
@@ -272,7 +343,7 @@ class Engine:
         )
         with self._lock:
             self._plans[record.id] = JobPlan(prepared.task, prepared.batchable)
-        self._enqueue(prepared)
+        self._enqueue([prepared])
 
     def compile(self, source: str, **options: Any) -> CompiledProgram:
         """Compile a program without running it (see :func:`compile_source`).
@@ -526,6 +597,8 @@ class Engine:
     def _persist(self, record: JobRecord, outcome: dict[str, Any]) -> None:
         """Write ``results.json`` (and a captured state), then ``meta.json`` with hashes."""
         job_id = record.id
+        # An earlier attempt killed mid-write may have left temps; only we write here now.
+        self._store.clean_temps(job_id)
         metadata = dict(outcome.get("metadata") or {})
         captured = outcome.get("state")
         if captured:
@@ -564,8 +637,9 @@ class Engine:
 
     def _on_progress(self, job_id: str, report: dict[str, Any]) -> None:
         """Store a worker's iteration records and progress, and announce it (≤ 10/s)."""
-        for line in report.get("records") or ():
-            self._store.append_jsonl(job_id, "iterations.jsonl", line)
+        records = report.get("records") or ()
+        if records:
+            self._store.append_jsonl_many(job_id, "iterations.jsonl", records)
         progress = Progress.from_dict(report.get("progress") or {})
         if self._index.update_progress(job_id, progress):
             self._hub.publish_progress(self._index.get(job_id))

@@ -7,7 +7,7 @@ import errno
 import json
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -192,16 +192,26 @@ class ArtifactStore:
             obj: A JSON-serializable value (no NaN or infinity).
             fsync: Also flush the line to disk (slower; off for per-iteration logging).
         """
+        self.append_jsonl_many(job_id, name, [obj], fsync=fsync)
+
+    def append_jsonl_many(
+        self, job_id: str, name: str, objs: Iterable[Any], *, fsync: bool = False
+    ) -> None:
+        """Append several JSON lines with one ``write`` (see :meth:`append_jsonl`)."""
         if not name.endswith(".jsonl"):
             raise ValueError(f"append_jsonl needs a .jsonl artifact, got {name!r}")
         target = self.path(job_id, name)
-        line = (json.dumps(obj, separators=(",", ":"), allow_nan=False) + "\n").encode("utf-8")
+        data = "".join(
+            json.dumps(obj, separators=(",", ":"), allow_nan=False) + "\n" for obj in objs
+        ).encode("utf-8")
+        if not data:
+            return
         self._ensure_dir(target.parent)
         with self._append_lock:
             fd = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
             try:
                 _cut_torn_tail(fd)
-                view = memoryview(line)
+                view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view) :]
                 if fsync:
