@@ -110,8 +110,10 @@ class EventHub:
     ) -> Iterator[JobEvent]:
         """Yield events (of one job, or all) as they come.
 
-        Ends after ``timeout`` seconds without an event, or, for one job, after its terminal
-        state event. Closing the generator unsubscribes.
+        The subscription starts when this is called (not at the first ``next()``), so a
+        caller may create the stream, submit, then iterate without missing events. Ends after
+        ``timeout`` seconds without an event, or, for one job, after its terminal state
+        event. Closing the iterator unsubscribes.
         """
         inbox: queue.SimpleQueue[JobEvent] = queue.SimpleQueue()
 
@@ -120,17 +122,7 @@ class EventHub:
                 inbox.put(event)
 
         unsubscribe = self.subscribe(deliver)
-        try:
-            while True:
-                try:
-                    event = inbox.get(timeout=timeout)
-                except queue.Empty:
-                    return
-                yield event
-                if job_id is not None and event.kind == "state" and event.job.is_terminal:
-                    return
-        finally:
-            unsubscribe()
+        return _drain(inbox, unsubscribe, job_id, timeout)
 
     def _publish(self, kind: EventKind, record: JobRecord) -> None:
         # One delivery at a time, so every subscriber sees events in ``seq`` order even when
@@ -144,3 +136,22 @@ class EventHub:
                     callback(event)
                 except Exception:
                     _log.exception("job event subscriber %r failed", callback)
+
+
+def _drain(
+    inbox: queue.SimpleQueue[JobEvent],
+    unsubscribe: Callable[[], None],
+    job_id: str | None,
+    timeout: float | None,
+) -> Iterator[JobEvent]:
+    try:
+        while True:
+            try:
+                event = inbox.get(timeout=timeout)
+            except queue.Empty:
+                return
+            yield event
+            if job_id is not None and event.kind == "state" and event.job.is_terminal:
+                return
+    finally:
+        unsubscribe()
