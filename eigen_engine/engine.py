@@ -16,8 +16,10 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from eigen_engine.compiler.program import CompiledProgram, compile_source
@@ -47,7 +49,7 @@ from eigen_engine.qrtx.lease import SchedulerLease
 from eigen_engine.qrtx.records import JobRecord, Progress, validate_job_id
 from eigen_engine.qrtx.scheduler import JobPlan, Scheduler, SchedulerConfig, fail_dependents
 from eigen_engine.qrtx.states import TERMINAL, JobState
-from eigen_engine.runtime.task import JobTask, run_job, run_jobs
+from eigen_engine.runtime.task import JobTask, calibrate_device, run_job, run_jobs
 from eigen_engine.submission import Prepared, Submission, prepare
 
 __all__ = ["Engine", "default_home"]
@@ -128,6 +130,7 @@ class Engine:
         self._changed = threading.Condition()
         self._plans: dict[str, JobPlan] = {}
         self._compile_s: dict[str, float] = {}
+        self._calibrations: dict[str, dict[str, float]] = {}
         self._compiled: OrderedDict[tuple[Any, ...], CompiledProgram] = OrderedDict()
         self._closed = False
         self._hub.subscribe(self._on_event)
@@ -486,7 +489,7 @@ class Engine:
     def devices(self) -> list[DeviceInfo]:
         """Every device of every driver, with its status and this engine's queue depth."""
         depth = self._index.queue_depth_by_target()
-        return [_with_depth(d, depth.get(d.id, 0)) for d in list_devices()]
+        return [self._decorate(d, depth.get(d.id, 0)) for d in list_devices()]
 
     def device(self, device_id: str) -> DeviceInfo:
         """One device with its status and queue depth.
@@ -496,12 +499,32 @@ class Engine:
         """
         driver, resolved = resolve_target(device_id)
         depth = self._index.queue_depth_by_target().get(resolved, 0)
-        return _with_depth(driver.get_device_status(resolved), depth)
+        return self._decorate(driver.get_device_status(resolved), depth)
 
-    def calibrate(self, device_id: str, noise_model: str | None = None) -> dict[str, float]:
-        """Measure a simulator device's readout and gate error under a noise model."""
-        driver, resolved = resolve_target(device_id)
-        return dict(driver.calibrate_device(resolved, noise_model=noise_model))
+    def calibrate(
+        self, device_id: str, noise_model: str | None = None, *, timeout: float = 300.0
+    ) -> dict[str, float]:
+        """Measure a simulator device's readout and gate error under a noise model.
+
+        The probe circuits run in a worker process (never in the caller's, which may be a
+        Jupyter server); the figures are kept on the device, as ``calibration``.
+        """
+        _, resolved = resolve_target(device_id)
+        key = f"calibrate-{resolved}-{time.monotonic_ns()}"
+        future = self._scheduler.ensure_executor().submit(
+            key, calibrate_device, resolved, noise_model
+        )
+        figures: dict[str, float] = future.result(timeout)
+        with self._lock:
+            self._calibrations[resolved] = dict(figures)
+        return figures
+
+    def _decorate(self, device: DeviceInfo, depth: int) -> DeviceInfo:
+        with self._lock:
+            figures = self._calibrations.get(device.id)
+        if figures is None:
+            return replace(device, queue_depth=depth)
+        return replace(device, queue_depth=depth, calibration=MappingProxyType(dict(figures)))
 
     # -- cancelling ---------------------------------------------------------------------------
 
@@ -655,12 +678,6 @@ class Engine:
                     self._compile_s.pop(event.job.id, None)
             with self._changed:
                 self._changed.notify_all()
-
-
-def _with_depth(device: DeviceInfo, depth: int) -> DeviceInfo:
-    from dataclasses import replace
-
-    return replace(device, queue_depth=depth)
 
 
 def _span(stamps: Mapping[JobState, float], start: JobState, end: JobState) -> float | None:

@@ -164,6 +164,7 @@ def prepare(
         created_at=time.time(),
         max_attempts=submission.max_attempts or spec.max_attempts or 3,
         source_sha256=compiled.source_sha256,
+        aqo_sha256=compiled.sha256,
         dependencies=dependencies,
         shots=resolved.shots,
         seed=resolved.seed,

@@ -43,6 +43,8 @@ Command = Callable[[argparse.Namespace, Console], int]
 def build_parser() -> argparse.ArgumentParser:
     """The ``eigen`` argument parser with every subcommand."""
     from eigen_engine.cli import compile as compile_cmd
+    from eigen_engine.cli import devices, jobs
+    from eigen_engine.cli import serve as serve_cmd
 
     parser = argparse.ArgumentParser(
         prog="eigen",
@@ -51,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     compile_cmd.register(sub)
+    jobs.register(sub)
+    devices.register(sub)
+    serve_cmd.register(sub)
     return parser
 
 

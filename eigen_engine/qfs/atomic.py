@@ -9,7 +9,14 @@ import tempfile
 import threading
 from pathlib import Path
 
-__all__ = ["TEMP_SUFFIX", "BackgroundSync", "fsync_dir", "remove_stale_temps", "sha256_file", "write_atomic"]
+__all__ = [
+    "TEMP_SUFFIX",
+    "BackgroundSync",
+    "fsync_dir",
+    "remove_stale_temps",
+    "sha256_file",
+    "write_atomic",
+]
 
 TEMP_SUFFIX = ".qfs-tmp"
 """Suffix of in-flight temp files; a crash can leave one behind, never a partial target."""

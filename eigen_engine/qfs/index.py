@@ -392,49 +392,86 @@ class JobIndex:
             FailedPrecondition: the table refuses the transition, the job is not in
                 ``expected``, or a job is started before its dependencies are DONE.
         """
-        validate_job_id(job_id)
+        return self.transition_many([job_id], new_state, now=now, error=error,
+                                    expected=expected)[0]
+
+    def transition_many(
+        self,
+        job_ids: Iterable[str],
+        new_state: JobState,
+        *,
+        now: float | None = None,
+        error: JobFailure | None = None,
+        expected: JobState | Collection[JobState] | None = None,
+    ) -> builtins.list[JobRecord]:
+        """Move several jobs to ``new_state`` in one transaction, all or none.
+
+        Each job is checked exactly as by :meth:`transition` (which is this with one id);
+        if any check fails, nothing changes. Queue sequence numbers follow ``job_ids``' order.
+
+        Raises:
+            JobNotFound, FailedPrecondition: as :meth:`transition`, for the first bad job.
+        """
+        ids = [validate_job_id(job_id) for job_id in job_ids]
         new_state = JobState(new_state)
         error_fields = _error_fields(new_state, error)
         stamp = time.time() if now is None else now
+        allowed = None
+        if expected is not None:
+            allowed = {expected} if isinstance(expected, JobState) else set(expected)
+        out: builtins.list[JobRecord] = []
         with self._write() as conn:
-            row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            if row is None:
-                raise JobNotFound(f"no job {job_id} in {self.path.parent}")
-            record = JobRecord.from_row(row)
-            if expected is not None:
-                allowed = {expected} if isinstance(expected, JobState) else set(expected)
-                if record.state not in allowed:
-                    want = " or ".join(sorted(s.value for s in allowed))
-                    raise FailedPrecondition(f"job {job_id} is {record.state}, expected {want}")
-            check_transition(record.state, new_state, job_id=job_id)
-            if new_state is JobState.RUNNING and row["blocked"] > 0:
-                raise FailedPrecondition(
-                    f"job {job_id} cannot start: {row['blocked']} of its dependencies are not "
-                    "DONE yet"
+            for job_id in ids:
+                out.append(
+                    self._transition_in(conn, job_id, new_state, stamp, error_fields, allowed)
                 )
-            stamps = {**record.timestamps, new_state: stamp}
-            code, message = error_fields or (record.error_code, record.error_message)
-            if new_state is JobState.DONE:
-                code, message = None, None
-            queue_seq = self._take_seq(conn, 1) if new_state is JobState.QUEUED else None
-            conn.execute(
-                "UPDATE jobs SET state = ?, timestamps = ?, error_code = ?, error_message = ?, "
-                "queue_seq = ? WHERE id = ?",
-                (
-                    new_state.value,
-                    json.dumps({s.value: t for s, t in stamps.items()}, separators=(",", ":")),
-                    None if code is None else code.value,
-                    message,
-                    queue_seq,
-                    job_id,
-                ),
+        return out
+
+    def _transition_in(
+        self,
+        conn: sqlite3.Connection,
+        job_id: str,
+        new_state: JobState,
+        stamp: float,
+        error_fields: tuple[ErrorCode, str] | None,
+        allowed: set[JobState] | None,
+    ) -> JobRecord:
+        row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise JobNotFound(f"no job {job_id} in {self.path.parent}")
+        record = JobRecord.from_row(row)
+        if allowed is not None and record.state not in allowed:
+            want = " or ".join(sorted(s.value for s in allowed))
+            raise FailedPrecondition(f"job {job_id} is {record.state}, expected {want}")
+        check_transition(record.state, new_state, job_id=job_id)
+        if new_state is JobState.RUNNING and row["blocked"] > 0:
+            raise FailedPrecondition(
+                f"job {job_id} cannot start: {row['blocked']} of its dependencies are not "
+                "DONE yet"
             )
-            if new_state is JobState.DONE:
-                conn.execute(
-                    "UPDATE jobs SET blocked = blocked - 1 WHERE id IN "
-                    "(SELECT job_id FROM job_deps WHERE dep_id = ?)",
-                    (job_id,),
-                )
+        stamps = {**record.timestamps, new_state: stamp}
+        code, message = error_fields or (record.error_code, record.error_message)
+        if new_state is JobState.DONE:
+            code, message = None, None
+        queue_seq = self._take_seq(conn, 1) if new_state is JobState.QUEUED else None
+        conn.execute(
+            "UPDATE jobs SET state = ?, timestamps = ?, error_code = ?, error_message = ?, "
+            "queue_seq = ? WHERE id = ?",
+            (
+                new_state.value,
+                json.dumps({s.value: t for s, t in stamps.items()}, separators=(",", ":")),
+                None if code is None else code.value,
+                message,
+                queue_seq,
+                job_id,
+            ),
+        )
+        if new_state is JobState.DONE:
+            conn.execute(
+                "UPDATE jobs SET blocked = blocked - 1 WHERE id IN "
+                "(SELECT job_id FROM job_deps WHERE dep_id = ?)",
+                (job_id,),
+            )
         return replace(
             record, state=new_state, timestamps=stamps, error_code=code, error_message=message
         )

@@ -162,6 +162,13 @@ class Scheduler:
         """The executor, once the first job has been dispatched."""
         return self._executor
 
+    def ensure_executor(self) -> Executor:
+        """Return the executor, making it now if no job has needed it yet."""
+        with self._wake:
+            if self._executor is None:
+                self._executor = self._executor_factory()
+            return self._executor
+
     def stop_task_of(self, job_id: str) -> None:
         """Stop the worker task of a job that was just cancelled (no-op if none runs here).
 
@@ -294,7 +301,7 @@ class Scheduler:
         if not records:
             return
         if executor is None:
-            executor = self._executor = self._executor_factory()
+            executor = self.ensure_executor()
             free = executor.max_workers - len(self._inflight)
         per_task = max(1, min(self._config.batch_max, math.ceil(len(records) / max(free, 1))))
         batch: list[tuple[JobRecord, JobPlan]] = []

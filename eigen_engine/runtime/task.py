@@ -27,7 +27,14 @@ from eigen_engine.drivers.registry import resolve_target
 from eigen_engine.errors import EigenError, ErrorCode, JobCancelled, TransientDriverError
 from eigen_engine.ir.aqo import Circuit, circuit_from_aqo
 
-__all__ = ["PROGRESS_INTERVAL_S", "JobTask", "WorkerHooks", "run_job", "run_jobs"]
+__all__ = [
+    "PROGRESS_INTERVAL_S",
+    "JobTask",
+    "WorkerHooks",
+    "calibrate_device",
+    "run_job",
+    "run_jobs",
+]
 
 PROGRESS_INTERVAL_S = 0.1
 """Iteration records and progress leave the worker in batches at most this often."""
@@ -148,6 +155,12 @@ def run_job(task: JobTask) -> dict[str, Any]:
             "worker_total_s": time.perf_counter() - started,
         },
     }
+
+
+def calibrate_device(device_id: str, noise_model: str | None) -> dict[str, float]:
+    """Measure a device's readout and gate error in this worker (see ``calibrate_device``)."""
+    driver, resolved = resolve_target(device_id)
+    return dict(driver.calibrate_device(resolved, noise_model=noise_model))
 
 
 def describe_error(exc: BaseException) -> dict[str, Any]:

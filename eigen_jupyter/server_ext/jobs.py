@@ -1,0 +1,204 @@
+"""``jobs``: submit, list, read, wait for, cancel; results and artifacts."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Final
+
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.utils import url_path_join
+from tornado import web
+
+from eigen_engine.errors import ErrorDetail, FailedPrecondition, InvalidArgument
+from eigen_engine.qrtx.records import validate_job_id
+from eigen_jupyter.server_ext import metrics
+from eigen_jupyter.server_ext.base import EigenHandler
+from eigen_jupyter.server_ext.payloads import (
+    SCHEMA_VERSION,
+    ArtifactListResponse,
+    JobListResponse,
+    JobResponse,
+    JobsQuery,
+    ResultsResponse,
+    SubmitRequest,
+    query_wait,
+)
+
+if TYPE_CHECKING:
+    from eigen_engine.engine import Engine
+    from eigen_engine.qrtx.records import JobRecord
+
+__all__ = [
+    "ArtifactHandler",
+    "ArtifactListHandler",
+    "JobHandler",
+    "JobResultsHandler",
+    "JobsHandler",
+    "default_handlers",
+]
+
+_ARTIFACT_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
+_TEXT_TYPES: Final = {
+    ".json": "application/json",
+    ".jsonl": "application/jsonl; charset=utf-8",
+    ".py": "text/x-python; charset=utf-8",
+    ".yaml": "application/yaml; charset=utf-8",
+    ".qasm": "text/plain; charset=utf-8",
+}
+
+
+def job_response(record: JobRecord) -> JobResponse:
+    """The ``Job`` payload of one record."""
+    payload: Any = {"schema_version": SCHEMA_VERSION, **record.to_dict()}
+    response: JobResponse = payload
+    return response
+
+
+def _submit(engine: Engine, request: SubmitRequest, owner: str) -> JobRecord:
+    spec = None
+    if request.jobspec is not None:
+        from eigen_engine.jobspec import parse_jobspec
+
+        spec = parse_jobspec(request.jobspec, filename="jobspec")
+    job = engine.submit(request.source, spec, owner=owner, **request.options())
+    return engine.status(job.id)
+
+
+def _page(engine: Engine, query: JobsQuery) -> tuple[list[JobRecord], int]:
+    filters: dict[str, Any] = {"state": query.state, "owner": query.owner, "search": query.search}
+    records = engine.jobs(**filters, limit=query.limit, offset=query.offset) if query.limit else []
+    return records, engine.count_jobs(**filters)
+
+
+def _results(engine: Engine, job_id: str) -> ResultsResponse:
+    record = engine.status(job_id)
+    if not record.is_terminal:
+        raise FailedPrecondition(
+            f"job {job_id} is {record.state}; its results exist once it is DONE "
+            "(add ?wait=SECONDS to wait for it)",
+            details=[ErrorDetail(field="job_id", message=f"{job_id} is {record.state}")],
+        )
+    result = engine.result(job_id)  # raises JobFailed / JobCancelled for ERROR / CANCELLED
+    payload: Any = {"schema_version": SCHEMA_VERSION, **result.to_dict()}
+    response: ResultsResponse = payload
+    return response
+
+
+class JobsHandler(EigenHandler):
+    """``GET jobs`` (filter and page) and ``POST jobs`` (submit)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        """List jobs, newest first: ``?state=&owner=&search=&limit=&offset=``."""
+        query = JobsQuery.from_query(self.query)
+        records, total = await self.call(_page, await self.engine(), query)
+        response: JobListResponse = {
+            "schema_version": SCHEMA_VERSION,
+            "jobs": [job_response(r) for r in records],
+            "total": total,
+            "limit": query.limit,
+            "offset": query.offset,
+        }
+        self.reply(response)
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """Submit a job; 201 with ``Location`` and the job (compiled synchronously)."""
+        request = SubmitRequest.from_json(self.json_body())
+        record = await self.call(_submit, await self.engine(), request, self.owner)
+        metrics.JOBS_SUBMITTED.inc()
+        self.set_header("Location", url_path_join(self.base_url, "eigen/api/v1/jobs", record.id))
+        self.reply(job_response(record), status=201)
+
+
+class JobHandler(EigenHandler):
+    """``GET jobs/{id}`` (``?wait=S`` long-polls until it finishes) and ``DELETE`` (cancel)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        """Read one job; with ``?wait=S`` (0..60) return as soon as it is finished."""
+        job_id = validate_job_id(job_id)
+        wait = query_wait(self.query)
+        engine = await self.engine()
+        if wait > 0:
+            record = await self.eigen.bus.wait_terminal(
+                job_id, wait, lambda: self.call(engine.status, job_id)
+            )
+        else:
+            record = await self.call(engine.status, job_id)
+        self.reply(job_response(record))
+
+    @web.authenticated
+    @authorized
+    async def delete(self, job_id: str) -> None:
+        """Cancel a job; returns the job after the request."""
+        job_id = validate_job_id(job_id)
+        engine = await self.engine()
+        self.reply(job_response(await self.call(engine.cancel, job_id)))
+
+
+class JobResultsHandler(EigenHandler):
+    """``GET jobs/{id}/results``: ``results.json`` (``?wait=S`` waits for the job first)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        """Return the results of a finished job (409 while it runs or if it failed)."""
+        job_id = validate_job_id(job_id)
+        wait = query_wait(self.query)
+        engine = await self.engine()
+        if wait > 0:
+            await self.eigen.bus.wait_terminal(
+                job_id, wait, lambda: self.call(engine.status, job_id)
+            )
+        self.reply(await self.call(_results, engine, job_id))
+
+
+class ArtifactListHandler(EigenHandler):
+    """``GET jobs/{id}/artifacts``: the names of the job's QFS files."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        """List artifact names."""
+        job_id = validate_job_id(job_id)
+        engine = await self.engine()
+        names = await self.call(engine.artifacts, job_id)
+        response: ArtifactListResponse = {
+            "schema_version": SCHEMA_VERSION,
+            "job_id": job_id,
+            "artifacts": sorted(names),
+        }
+        self.reply(response)
+
+
+class ArtifactHandler(EigenHandler):
+    """``GET jobs/{id}/artifacts/{name}``: one file's bytes, typed by its extension."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str, name: str) -> None:
+        """Return the artifact's bytes."""
+        job_id = validate_job_id(job_id)
+        if not _ARTIFACT_NAME.fullmatch(name) or len(name) > 128:
+            message = f"{name!r} is not an artifact name (e.g. results.json)"
+            raise InvalidArgument(message, details=[ErrorDetail(field="name", message=message)])
+        engine = await self.engine()
+        data: bytes = await self.call(engine.artifact, job_id, name)
+        suffix = name[name.rfind("."):] if "." in name else ""
+        self.set_header("Content-Disposition", f'inline; filename="{name}"')
+        self.finish(data, set_content_type=_TEXT_TYPES.get(suffix, "application/octet-stream"))
+
+
+_ID: Final = r"(?P<job_id>[^/]+)"
+
+default_handlers: Final = [
+    (r"/jobs", JobsHandler),
+    (rf"/jobs/{_ID}", JobHandler),
+    (rf"/jobs/{_ID}/results", JobResultsHandler),
+    (rf"/jobs/{_ID}/artifacts", ArtifactListHandler),
+    (rf"/jobs/{_ID}/artifacts/(?P<name>[^/]+)", ArtifactHandler),
+]
