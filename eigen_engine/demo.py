@@ -1,9 +1,10 @@
-"""``make demo``: compile every example program, then run the sampling ones on Aer and Cirq.
+"""``make demo``: compile every example program, then run every example job on the engine.
 
 Run with ``python -m eigen_engine.demo``. Each program is compiled (never executed): the
 summary shows its circuit size, whether it is a sampling or a hybrid program, its hashes and
-any warnings. Sampling programs then run on the Aer and Cirq simulators through the drivers,
-and their counts are printed as a small text histogram.
+any warnings. Then every ``examples/*/job.yaml`` is submitted to an embedded engine (home:
+``$EIGEN_HOME`` or the Jupyter data dir, so the jobs show up later in JupyterLab's side
+panel), Bell also on Cirq, and the counts and outputs are printed.
 """
 
 from __future__ import annotations
@@ -50,24 +51,42 @@ def main() -> int:
     if bell.exists():
         print("\nOpenQASM 3 of examples/bell:\n")
         print(compile_source(bell.read_bytes()).qasm)
-    for name in ("bell", "ghz"):
-        path = EXAMPLES / name / "program.eigen.py"
-        if path.exists():
-            _run_on_simulators(name, compile_source(path.read_bytes(), seed=7).aqo)
-    return 1 if failures else 0
+    return _run_jobs() + (1 if failures else 0)
 
 
-def _run_on_simulators(name: str, aqo: Mapping[str, Any]) -> None:
-    from eigen_engine.drivers import resolve_target
+def _run_jobs() -> int:
+    from eigen_engine.engine import Engine
 
-    shots = 1024
-    for target in ("aer", "cirq"):
-        driver, device = resolve_target(target)
-        result = driver.execute_circuit(device, aqo, shots=shots, options={"seed": 7})
-        print(f"\n{name} on {device} ({shots} shots, seed 7, "
-              f"{result.metadata.get('time_taken', 0) * 1e3:.1f} ms):")
+    job_files = sorted(EXAMPLES.glob("*/job.yaml"))
+    with Engine() as engine:
+        print(f"Running {len(job_files) + 1} example jobs on the embedded engine "
+              f"(home {engine.home})\n")
+        jobs = [(f.parent.name, engine.submit(spec=str(f))) for f in job_files]
+        jobs.append(("bell on cirq", engine.submit(spec=str(EXAMPLES / "bell" / "job.yaml"),
+                                                   target="cirq")))
+        failed = 0
+        for name, job in jobs:
+            record = job.wait(600)
+            took = (record.finished_at or record.created_at) - record.created_at
+            print(f"{name} [{job.id}, {record.target}] {record.state.value} in {took:.2f} s")
+            if record.state.value != "DONE":
+                failed += 1
+                print(f"  {record.error_message}")
+                continue
+            _show(job.result())
+    return 1 if failed else 0
+
+
+def _show(result: Any) -> None:
+    if result.counts:
+        shots = sum(result.counts.values())
         for bits, count in sorted(result.counts.items(), key=lambda kv: -kv[1])[:6]:
             print(f"  {bits}  {count:5d}  {'#' * round(40 * count / shots)}")
+    if isinstance(result.outputs, Mapping):
+        for key, value in result.outputs.items():
+            text = repr(value)
+            print(f"  {key} = {text if len(text) < 70 else text[:67] + '...'}")
+    print()
 
 
 if __name__ == "__main__":

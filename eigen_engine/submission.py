@@ -16,6 +16,7 @@ from typing import Any
 
 from eigen_engine.compiler.program import CompiledProgram
 from eigen_engine.drivers.devices import format_bytes
+from eigen_engine.drivers.noise import parse_noise
 from eigen_engine.drivers.registry import resolve_target
 from eigen_engine.errors import (
     ErrorDetail,
@@ -137,6 +138,13 @@ def prepare(
     if resolved.seed is None or resolved.seed != compiled.seed:
         resolved = _with(resolved, seed=compiled.seed, origin=resolved.origins["seed"])
     driver, device_id = resolve_target(resolved.target)
+    try:
+        parse_noise(resolved.noise_model)
+    except InvalidArgument as exc:
+        origin = resolved.origins.get("noise_model", "flags")
+        raise InvalidArgument(
+            exc.message, details=[ErrorDetail(field=f"{origin}.noise_model", message=exc.message)]
+        ) from None
     qubits = compiled.num_qubits
     memory = driver.estimate_memory(device_id, qubits)
     if not ledger.fits_ever(memory, qubits):
