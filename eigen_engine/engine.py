@@ -50,7 +50,7 @@ from eigen_engine.qrtx.records import JobRecord, Progress, validate_job_id
 from eigen_engine.qrtx.scheduler import JobPlan, Scheduler, SchedulerConfig, fail_dependents
 from eigen_engine.qrtx.states import TERMINAL, JobState
 from eigen_engine.runtime.task import JobTask, calibrate_device, run_job, run_jobs
-from eigen_engine.submission import Prepared, Submission, prepare
+from eigen_engine.submission import CAPTURE_STATE_KEY, Prepared, Submission, prepare
 
 __all__ = ["Engine", "default_home"]
 
@@ -614,6 +614,7 @@ class Engine:
             seed=record.seed or 0,
             noise_model=spec.noise_model,
             optimization_level=spec.optimization_level or 0,
+            capture_state=bool(spec.metadata.get(CAPTURE_STATE_KEY)),
         )
         return JobPlan(task, kind == "sampling" and (record.qubits or 0) <= 12)
 

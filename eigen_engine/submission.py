@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from eigen_engine.drivers.devices import format_bytes
 from eigen_engine.drivers.noise import parse_noise
 from eigen_engine.drivers.registry import resolve_target
 from eigen_engine.errors import (
+    DeviceNotFound,
     ErrorDetail,
     FailedPrecondition,
     InvalidArgument,
@@ -32,7 +33,10 @@ from eigen_engine.qrtx.records import JobRecord, new_job_id, validate_job_id
 from eigen_engine.qrtx.states import JobState
 from eigen_engine.runtime.task import JobTask
 
-__all__ = ["BATCH_MAX_QUBITS", "Compiler", "Prepared", "Submission", "prepare"]
+__all__ = ["BATCH_MAX_QUBITS", "CAPTURE_STATE_KEY", "Compiler", "Prepared", "Submission", "prepare"]
+
+CAPTURE_STATE_KEY = "capture_state"
+"""``spec.metadata`` key of the stored job.yaml that asks for the final state (L2 store)."""
 
 BATCH_MAX_QUBITS = 12
 """Sampling jobs up to this width may share a worker task with other small jobs."""
@@ -137,13 +141,21 @@ def prepare(
         resolved = _with(resolved, target=default_target, origin="engine")
     if resolved.seed is None or resolved.seed != compiled.seed:
         resolved = _with(resolved, seed=compiled.seed, origin=resolved.origins["seed"])
-    driver, device_id = resolve_target(resolved.target)
+    try:
+        driver, device_id = resolve_target(resolved.target)
+    except DeviceNotFound as exc:
+        origin = resolved.origins.get("target", "flags")
+        raise DeviceNotFound(
+            exc.message,
+            details=[ErrorDetail(field=_field(origin, "target"), message=exc.message)],
+        ) from None
     try:
         parse_noise(resolved.noise_model)
     except InvalidArgument as exc:
         origin = resolved.origins.get("noise_model", "flags")
         raise InvalidArgument(
-            exc.message, details=[ErrorDetail(field=f"{origin}.noise_model", message=exc.message)]
+            exc.message,
+            details=[ErrorDetail(field=_field(origin, "noise_model"), message=exc.message)],
         ) from None
     qubits = compiled.num_qubits
     memory = driver.estimate_memory(device_id, qubits)
@@ -162,6 +174,11 @@ def prepare(
     name = submission.name or (spec.name if spec else None) or compiled.entrypoint
     if spec is None:
         spec = JobSpec(name=name, target=resolved.target, source=source, entrypoint=entrypoint)
+    # Kept in the stored job.yaml (spec.metadata) so an engine that runs the job after a
+    # restart, or another process's engine, still captures the state.
+    capture_state = submission.capture_state or bool(spec.metadata.get(CAPTURE_STATE_KEY))
+    if capture_state and not spec.metadata.get(CAPTURE_STATE_KEY):
+        spec = replace(spec, metadata={**spec.metadata, CAPTURE_STATE_KEY: True})
     record = JobRecord(
         id=job_id or new_job_id(),
         name=name,
@@ -189,7 +206,7 @@ def prepare(
         seed=compiled.seed,
         noise_model=resolved.noise_model,
         optimization_level=resolved.optimization_level,
-        capture_state=submission.capture_state,
+        capture_state=capture_state,
     )
     batchable = compiled.kind == "sampling" and qubits <= BATCH_MAX_QUBITS
     return Prepared(record, spec, resolved, compiled, task, batchable, input_yaml, compile_s)
@@ -237,3 +254,10 @@ def _with(resolved: ResolvedOptions, *, origin: str, **changes: Any) -> Resolved
     values.update(changes)
     origins: Mapping[str, str] = {**resolved.origins, **dict.fromkeys(changes, origin)}
     return ResolvedOptions(origins=origins, **values)
+
+
+def _field(origin: str, option: str) -> str:
+    """The field path of an option for error details: ``spec.target``, ``target``, ..."""
+    return {"jobspec": f"spec.{option}", "source": f"@hybrid_program({option}=...)"}.get(
+        origin, option
+    )

@@ -21,7 +21,7 @@ from eigen_engine.cli.render import (
     progress_text,
     table,
 )
-from eigen_engine.errors import ErrorCode, JobCancelled, JobError, JobFailed
+from eigen_engine.errors import CompileError, ErrorCode, JobCancelled, JobError, JobFailed
 from eigen_engine.qrtx.records import JobRecord
 from eigen_engine.qrtx.states import JobState
 
@@ -77,8 +77,13 @@ def _submit(args: argparse.Namespace, console: Console) -> int:
         "inputs": parse_inputs(args.input) or None,
     }
     with open_command_engine(args, runs_jobs=True) as engine:
-        job = engine.submit(source, str(Path(spec)) if spec else None,
-                            **{k: v for k, v in options.items() if v is not None})
+        try:
+            job = engine.submit(source, str(Path(spec)) if spec else None,
+                                **{k: v for k, v in options.items() if v is not None})
+        except CompileError as exc:
+            if source is not None:
+                exc.filename = args.program  # diagnostics name the file the user gave
+            raise
         remote = _is_remote(engine)
         if not args.wait and remote:
             if args.json:

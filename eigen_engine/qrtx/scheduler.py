@@ -53,12 +53,17 @@ class SchedulerConfig:
         poll_interval_s: How often to look for work queued by other processes, for cancels
             made by them, and for the lease when another engine holds it.
         retry_backoff_s: Delay before the first retry; doubled for each later one.
+        stale_submission_s: A job PENDING or COMPILING for this long was abandoned by the
+            process submitting it (a live submitter moves it on within a fraction of a
+            second per job), so it is compiled again from QFS. Younger ones are left to
+            their submitter, which may be another live engine.
     """
 
     batch_max: int = 32
     batch_max_qubits: int = 12
     poll_interval_s: float = 0.25
     retry_backoff_s: float = 0.5
+    stale_submission_s: float = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +149,7 @@ class Scheduler:
         self._not_before: dict[str, float] = {}
         self._solo: set[str] = set()
         self._last_poll = 0.0
+        self._last_sweep = 0.0
         self._thread = threading.Thread(target=self._serve, name="eigen-scheduler", daemon=True)
 
     # -- public -------------------------------------------------------------------------------
@@ -223,6 +229,9 @@ class Scheduler:
                 if now - self._last_poll >= self._config.poll_interval_s:
                     self._last_poll = now
                     self._notice_external_cancels()
+                if now - self._last_sweep >= self._config.stale_submission_s / 4:
+                    self._last_sweep = now
+                    self._recover(running=False)
                 self._dispatch()
             except Exception:  # the scheduler must outlive any one bad job or disk hiccup
                 _log.exception("scheduler iteration failed; retrying")
@@ -246,9 +255,19 @@ class Scheduler:
 
     # -- recovery -------------------------------------------------------------------------
 
-    def _recover(self) -> None:
-        """Repair what an engine that died left behind (DESIGN.md §5)."""
+    def _recover(self, *, running: bool = True) -> None:
+        """Repair what an engine that died left behind (DESIGN.md §5).
+
+        RUNNING jobs can only belong to a previous holder of the lease, so they are taken
+        back at once (``running``); abandoned submissions only once they are stale.
+        """
+        stale_before = time.time() - self._config.stale_submission_s
         for record in self._index.recoverable(include_queued=False):
+            if record.state is not JobState.RUNNING:
+                if max(record.timestamps.values(), default=record.created_at) > stale_before:
+                    continue
+            elif not running:
+                continue
             try:
                 if record.state is JobState.RUNNING:
                     self._requeue(
