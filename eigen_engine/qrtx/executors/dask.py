@@ -546,6 +546,16 @@ class DaskExecutor:
             record.stopped.set()
         if record.cancelled or status == "cancelled":
             self._resolve(record, error=TaskCancelled(task_id=record.task_id))
+        elif status not in ("finished", "error"):
+            # "lost" (or back to "pending"): its worker died before the result reached us,
+            # e.g. the neighbour of a task that crashed the worker. Never resolve it as None.
+            if record.requeues < _MAX_REQUEUES and not self._shutdown:
+                self._requeue(record)
+            else:
+                self._resolve(record, error=WorkerCrashed(
+                    f"task {record.task_id} was lost with its Dask worker ({status})",
+                    task_id=record.task_id,
+                ))
         elif isinstance(error, KilledWorker):
             # With allowed_failures=0 Dask also fails the tasks that merely waited on the dead
             # worker, or had finished there unreported. Ours announce start and end

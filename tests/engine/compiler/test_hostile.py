@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +43,9 @@ class Hostile:
         code: The diagnostic code it must be rejected with (on its own lines).
         snippet: Statements; ``CANARY`` is replaced by the canary file's path.
         where: ``body`` (inside the entrypoint) or ``module`` (module level).
-        budget: Seconds the rejection may take.
+        budget: Seconds the rejection is expected to take on a quiet machine (documentation
+            for people reading a slow case; tests make no timing assertions — the bound
+            comes from deterministic fuel, and pytest-timeout guards against hangs).
         raw: Builds the whole source from the canary path instead (source-level cases).
     """
 
@@ -298,15 +299,12 @@ def test_case_ids_are_unique() -> None:
 def test_hostile_program_is_rejected_with_its_own_code(case: Hostile, canary: Path,
                                                        eigen: Any) -> None:
     source, lines = _source(case, canary, eigen)
-    start = time.perf_counter()
     with pytest.raises(CompileError) as info:  # any other exception fails the test
         compile_source(source, filename="hostile.eigen.py")
-    elapsed = time.perf_counter() - start
     exc = info.value
     on_snippet = {d.code for d in exc.diagnostics
                   if d.is_error and (d.line == 0 or d.line in lines)}
     assert case.code in on_snippet, [d.format() for d in exc.diagnostics]
-    assert elapsed < case.budget, f"took {elapsed:.2f}s"
     assert not canary.exists()
     if case.code.startswith("E5"):  # a limit: the envelope says so
         assert exc.code is ErrorCode.RESOURCE_EXHAUSTED
