@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import getpass
 import json
+import re
 from collections.abc import Mapping
 from http.client import responses
 from typing import TYPE_CHECKING, Any, Final
@@ -126,6 +129,17 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+_ANONYMOUS_ID = re.compile(r"[0-9a-f]{32}")
+
+
+@functools.cache
+def _server_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "jupyter"
+
+
 class EigenHandler(APIHandler):
     """Base of every Eigen REST handler.
 
@@ -158,9 +172,18 @@ class EigenHandler(APIHandler):
 
     @property
     def owner(self) -> str:
-        """The Jupyter identity of the requester (recorded as a job's owner)."""
+        """The Jupyter identity of the requester (recorded as a job's owner).
+
+        A request carrying only the server's shared token gets a fresh random "Anonymous"
+        user from jupyter_server each time; the token belongs to the person running this
+        single-user server, so such jobs are recorded as that person's (the OS user).
+        """
         user = self.current_user
-        return str(getattr(user, "username", "") or getattr(user, "name", "") or "")
+        username = str(getattr(user, "username", "") or "")
+        name = str(getattr(user, "name", "") or "")
+        if _ANONYMOUS_ID.fullmatch(username) and name.startswith("Anonymous "):
+            return _server_user()
+        return username or name
 
     def json_body(self) -> dict[str, Any]:
         """The request body as a JSON object (``InvalidArgument`` with field ``body`` if not)."""
