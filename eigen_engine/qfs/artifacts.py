@@ -48,6 +48,7 @@ ARTIFACT_NAMES: frozenset[str] = frozenset(
 META_NAME = "meta.json"
 META_VERSION = "1.0.0"
 _RESERVED_META_KEYS = frozenset({"meta_version", "job_id", "artifacts"})
+_HASH_MEMORY_JOBS = 20_000  # jobs whose written-file hashes are remembered for meta.json
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,8 @@ class ArtifactStore:
         self.root = self.home / "circuit_fs"
         self._append_lock = threading.Lock()
         self._sync = sync
+        self._hash_lock = threading.Lock()
+        self._hashes: dict[str, dict[str, tuple[str, int, int]]] = {}
 
     def job_dir(self, job_id: str) -> Path:
         """Return the directory of a job (it may not exist yet).
@@ -138,12 +141,21 @@ class ArtifactStore:
         write_atomic(target, data, fsync=self._sync is None)
         if self._sync is not None:
             self._sync.mark()
-        return sha256_hex(data)
+        sha = sha256_hex(data)
+        self._remember(job_id, name, target, sha)
+        return sha
 
     def write_json(self, job_id: str, name: str, doc: Any) -> str:
         """Write ``doc`` as indented, key-sorted, strict JSON; return the file's sha256."""
         text = json.dumps(doc, indent=2, sort_keys=True, allow_nan=False) + "\n"
         return self.write(job_id, name, text.encode("utf-8"))
+
+    def _remember(self, job_id: str, name: str, path: Path, sha: str) -> None:
+        info = path.stat()
+        with self._hash_lock:
+            if len(self._hashes) >= _HASH_MEMORY_JOBS and job_id not in self._hashes:
+                self._hashes.pop(next(iter(self._hashes)))
+            self._hashes.setdefault(job_id, {})[name] = (sha, info.st_size, info.st_mtime_ns)
 
     def read(self, job_id: str, name: str) -> bytes:
         """Return an artifact's bytes.
@@ -244,11 +256,21 @@ class ArtifactStore:
         if clash:
             raise ValueError(f"meta keys {sorted(clash)} are reserved by write_meta")
         artifacts: dict[str, dict[str, Any]] = {}
+        with self._hash_lock:
+            known = self._hashes.pop(job_id, {})
         for name in self.list(job_id):
             if name == META_NAME:
                 continue
             path = self.path(job_id, name)
-            artifacts[name] = {"sha256": sha256_file(path), "size_bytes": path.stat().st_size}
+            info = path.stat()
+            # A file this store wrote and nobody replaced since (same size and mtime) keeps
+            # the hash computed when it was written; anything else is read and hashed.
+            remembered = known.get(name)
+            if remembered is not None and remembered[1:] == (info.st_size, info.st_mtime_ns):
+                sha = remembered[0]
+            else:
+                sha = sha256_file(path)
+            artifacts[name] = {"sha256": sha, "size_bytes": info.st_size}
         doc: dict[str, Any] = {
             **meta,
             "meta_version": META_VERSION,
