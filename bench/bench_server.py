@@ -14,7 +14,8 @@
     10 ms: wall time, jobs/s, ``POST jobs`` latency, and the status latency (target: p95
     under 100 ms), with the idle status latency for reference.
 
-Run: ``.venv/bin/python bench/bench_server.py`` (figures on stdout, one BENCH-JSON line).
+Run: ``.venv/bin/python bench/bench_server.py`` (figures on stdout, one BENCH-JSON line);
+``EIGEN_BENCH_PARTS=a`` (or ``b``) runs only that part.
 The machine's load average is printed with the figures: other work on the machine moves them.
 """
 
@@ -124,13 +125,16 @@ def load(suite: Suite, server: LiveServer) -> None:
 
 def main() -> None:
     suite = Suite("server")
+    parts = os.environ.get("EIGEN_BENCH_PARTS", "ab")
     suite.note(f"before: {load_average()}")
     with tempfile.TemporaryDirectory(prefix="bench-server-") as tmp:
-        with live_server(Path(tmp) / "a", workers=1) as server, \
-                Engine(Path(tmp) / "embedded", workers=1) as engine:
-            per_job(suite, server, engine)
-        with live_server(Path(tmp) / "b", workers=1) as server:
-            load(suite, server)
+        if "a" in parts:
+            with live_server(Path(tmp) / "a", workers=1) as server, \
+                    Engine(Path(tmp) / "embedded", workers=1) as engine:
+                per_job(suite, server, engine)
+        if "b" in parts:
+            with live_server(Path(tmp) / "b", workers=1) as server:
+                load(suite, server)
     suite.report()
 
 

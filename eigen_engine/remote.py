@@ -47,6 +47,7 @@ from eigen_engine.errors import (
     EigenError,
     ErrorCode,
     ErrorDetail,
+    FailedPrecondition,
     InvalidArgument,
     JobError,
     JobTimeout,
@@ -86,6 +87,7 @@ SERVER_RECORD: Final = "server.json"
 _log = logging.getLogger(__name__)
 _LONG_POLL_S: Final = 30.0  # one GET jobs/{id}?wait= at most this long (the server caps 60)
 _SLACK_S: Final = 15.0  # socket timeout beyond a long poll
+_EVENTS_LINGER_S: Final = 30.0  # the shared event socket outlives its last subscriber this long
 _ERROR_CLASSES: Final[Mapping[str, type[EigenError]]] = {
     name: cls
     for name, cls in vars(errors).items()
@@ -294,7 +296,11 @@ class RemoteEngine:
         self.default_target: str | None = None  # the server applies its own
         self.server_version: dict[str, Any] = {}
         self._opener = _opener_for(self.url)
-        self._stops: list[threading.Event] = []
+        self._events_lock = threading.Lock()
+        self._subscribers: dict[object, Callable[[JobEvent], None]] = {}
+        self._events_thread: threading.Thread | None = None
+        self._events_idle_since: float | None = None
+        self._events_closed = threading.Event()
         if check_version:
             self.handshake()
 
@@ -443,8 +449,25 @@ class RemoteEngine:
         Raises:
             JobFailed, JobCancelled, JobTimeout: as ``Engine.result``.
         """
-        self.wait(job_id, timeout)
-        return JobResult.from_dict(self._request("GET", f"jobs/{job_id}/results"))
+        # One long poll on the results themselves (``results?wait=``): a job that finishes
+        # within it costs one round trip, not a wait and then a read.
+        job_id = validate_job_id(job_id)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = _LONG_POLL_S if deadline is None else deadline - time.monotonic()
+            wait = max(0.0, min(_LONG_POLL_S, left))
+            try:
+                data = self._request("GET", f"jobs/{job_id}/results",
+                                     params={"wait": f"{wait:.3f}"}, timeout=wait + _SLACK_S)
+            except FailedPrecondition as exc:  # still running when the long poll ended
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise JobTimeout(
+                        f"job {job_id} is still running after {timeout:g} s; wait longer or "
+                        "check it later with status()",
+                        job_id=job_id,
+                    ) from exc
+                continue
+            return JobResult.from_dict(data)
 
     def jobs(self, *, state: JobState | str | None = None, owner: str | None = None,
              search: str | None = None, limit: int = 100, offset: int = 0) -> list[JobRecord]:
@@ -524,33 +547,63 @@ class RemoteEngine:
 
     def subscribe(self, callback: Callable[[JobEvent], None]) -> Callable[[], None]:
         """Call ``callback(event)`` on a background thread for every job event; return the
-        function that stops it. The socket reconnects (with back-off) if the server restarts;
-        events in between are lost."""
-        stop = threading.Event()
-        self._stops.append(stop)
+        function that stops it.
 
-        def pump() -> None:
-            backoff = 0.5
-            while not stop.is_set():
-                try:
-                    for event in self._stream(None, None, stop):
-                        backoff = 0.5
+        All subscribers of this client share one WebSocket (a live job view per job would
+        otherwise open one each); it opens with the first subscriber, stays open
+        ``_EVENTS_LINGER_S`` after the last one leaves (the next job's view reuses it), and
+        reconnects with back-off if the server restarts; events in between are lost.
+        """
+        key = object()
+        with self._events_lock:
+            self._subscribers[key] = callback
+            self._events_idle_since = None
+            self._events_closed.clear()  # a closed client may subscribe again
+            if self._events_thread is None:
+                self._events_thread = threading.Thread(
+                    target=self._pump_events, name="eigen-remote-events", daemon=True)
+                self._events_thread.start()
+
+        def unsubscribe() -> None:
+            with self._events_lock:
+                if self._subscribers.pop(key, None) is not None and not self._subscribers:
+                    self._events_idle_since = time.monotonic()
+
+        return unsubscribe
+
+    def close(self) -> None:
+        """Stop event subscriptions (requests hold no connection between calls)."""
+        with self._events_lock:
+            self._subscribers.clear()
+            self._events_closed.set()
+
+    def _events_done(self) -> bool:
+        """Whether the shared event stream should end (closed, or idle past the linger)."""
+        if self._events_closed.is_set():
+            return True
+        idle = self._events_idle_since
+        return idle is not None and time.monotonic() - idle >= _EVENTS_LINGER_S
+
+    def _pump_events(self) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                for event in self._stream(None, None, self._events_done):
+                    backoff = 0.5
+                    with self._events_lock:
+                        callbacks = list(self._subscribers.values())
+                    for callback in callbacks:
                         try:
                             callback(event)
                         except Exception:  # a broken callback must not end the stream
                             _log.exception("job event callback %r failed", callback)
-                except ServerUnavailable:
-                    stop.wait(backoff)
-                    backoff = min(backoff * 2, 10.0)
-
-        threading.Thread(target=pump, name="eigen-remote-events", daemon=True).start()
-        return stop.set
-
-    def close(self) -> None:
-        """Stop event subscriptions (requests hold no connection between calls)."""
-        for stop in self._stops:
-            stop.set()
-        self._stops.clear()
+            except ServerUnavailable:
+                self._events_closed.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+            with self._events_lock:  # a subscriber arriving now finds no thread, starts one
+                if self._events_done():
+                    self._events_thread = None
+                    return
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -559,7 +612,7 @@ class RemoteEngine:
         return Job(cast("Engine", self), job_id)
 
     def _stream(self, job_id: str | None, timeout: float | None,
-                stop: threading.Event | None) -> Iterator[JobEvent]:
+                stop: Callable[[], bool] | None) -> Iterator[JobEvent]:
         import websocket  # websocket-client, a jupyter_server dependency
 
         scheme = "wss" if self.url.startswith("https") else "ws"
@@ -573,7 +626,7 @@ class RemoteEngine:
         except (OSError, websocket.WebSocketException) as exc:
             raise ServerUnavailable(f"cannot open the event stream of {self.url}: {exc}") from None
         try:
-            while stop is None or not stop.is_set():
+            while stop is None or not stop():
                 try:
                     message = ws.recv()
                 except websocket.WebSocketTimeoutException:

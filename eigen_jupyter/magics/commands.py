@@ -155,7 +155,7 @@ class EigenMagics(Magics):
             if not args.wait:
                 raise
             self._cancel_on_interrupt(engine, job.id, view)
-        view.refresh()
+        view.refresh(record)  # the final record wait() returned: no second read
         if record.state is not JobState.DONE:
             reason = f": {record.error_message}" if record.error_message else ""
             raise JobUnsuccessful(f"job {job.id} ended {record.state.value}{reason}")

@@ -70,8 +70,9 @@ def _page(engine: Engine, query: JobsQuery) -> tuple[list[JobRecord], int]:
     return records, engine.count_jobs(**filters)
 
 
-def _results(engine: Engine, job_id: str) -> ResultsResponse:
-    record = engine.status(job_id)
+def _results(engine: Engine, job_id: str, record: JobRecord | None = None) -> ResultsResponse:
+    if record is None:
+        record = engine.status(job_id)
     if not record.is_terminal:
         raise FailedPrecondition(
             f"job {job_id} is {record.state}; its results exist once it is DONE "
@@ -150,11 +151,12 @@ class JobResultsHandler(EigenHandler):
         job_id = validate_job_id(job_id)
         wait = query_wait(self.query)
         engine = await self.engine()
-        if wait > 0:
-            await self.eigen.bus.wait_terminal(
+        record = None
+        if wait > 0:  # one round trip for clients that wait for a result (RemoteEngine.result)
+            record = await self.eigen.bus.wait_terminal(
                 job_id, wait, lambda: self.call(engine.status, job_id)
             )
-        self.reply(await self.call(_results, engine, job_id))
+        self.reply(await self.call(_results, engine, job_id, record))
 
 
 class ArtifactListHandler(EigenHandler):

@@ -10,11 +10,12 @@ from typing import Any
 import ipywidgets as widgets
 from traitlets import Dict, List, Unicode, observe
 
+from eigen_jupyter.widgets.charts import line_chart_svg
 from eigen_jupyter.widgets.figures import figure_png, new_figure
-from eigen_jupyter.widgets.markup import format_value, img_html, mimebundle
+from eigen_jupyter.widgets.markup import format_value, mimebundle
 from eigen_jupyter.widgets.static import StaticRepr
 
-__all__ = ["ConvergencePlot", "draw_convergence", "read_iterations"]
+__all__ = ["ConvergencePlot", "convergence_svg", "draw_convergence", "read_iterations"]
 
 
 def read_iterations(data: bytes | str) -> list[dict[str, Any]]:
@@ -55,9 +56,25 @@ def _best(history: Sequence[Mapping[str, Any]]) -> float | None:
     return None
 
 
+def _title(history: Sequence[Mapping[str, Any]], title: str) -> str:
+    last = _best(history)
+    return title if last is None else f"{title} (best {last:.6g})"
+
+
+def convergence_svg(history: Sequence[Mapping[str, Any]], *, x_label: str = "evaluation",
+                    title: str = "Convergence") -> str:
+    """Each point's value (thin) and the best value so far (step line) as an SVG document
+    (cheap: no matplotlib)."""
+    values = [(float(p["x"]), float(p["value"])) for p in history if p.get("value") is not None]
+    best = [(float(p["x"]), float(p["best_value"])) for p in history
+            if p.get("best_value") is not None]
+    return line_chart_svg(values, best, title=_title(history, title), x_label=x_label)
+
+
 def draw_convergence(history: Sequence[Mapping[str, Any]], *, x_label: str = "evaluation",
                      title: str = "Convergence") -> bytes:
-    """Plot each point's value (thin) and the best value so far (step line); return PNG."""
+    """Plot each point's value (thin) and the best value so far (step line) with matplotlib;
+    return PNG (for callers that need a raster image; the widgets use SVG)."""
     fig = new_figure(6.4, 3.4)
     ax = fig.add_subplot()
     values = [(p["x"], p["value"]) for p in history if p.get("value") is not None]
@@ -81,11 +98,13 @@ def draw_convergence(history: Sequence[Mapping[str, Any]], *, x_label: str = "ev
     return figure_png(fig)
 
 
-class ConvergencePlot(StaticRepr, widgets.Image):
+class ConvergencePlot(StaticRepr, widgets.HTML):
     """Line plot of an optimization: each evaluation's value and the best value so far.
 
     Live, from progress events, only the best value per iteration is known; once the job is
-    finished the full history comes from its ``iterations.jsonl`` artifact.
+    finished the full history comes from its ``iterations.jsonl`` artifact. The plot is an
+    inline SVG (an ``ipywidgets.HTML``), also its static form; :meth:`render_png` draws a
+    PNG on request.
 
     Example:
         >>> plot = ConvergencePlot(x_label="iteration")  # doctest: +SKIP
@@ -98,7 +117,7 @@ class ConvergencePlot(StaticRepr, widgets.Image):
     title = Unicode("Convergence", help="Title above the plot.")
 
     def __init__(self, history: Iterable[Mapping[str, Any]] = (), **kwargs: Any) -> None:
-        super().__init__(history=[dict(p) for p in history], format="png", **kwargs)
+        super().__init__(history=[dict(p) for p in history], **kwargs)
         self._render()
 
     @observe("history", "x_label", "title")
@@ -115,10 +134,14 @@ class ConvergencePlot(StaticRepr, widgets.Image):
         return _best(self.history)
 
     def _render(self) -> None:
-        self.value = self.render_png() if self.history else b""
+        self.value = self.render_svg() if self.history else ""
+
+    def render_svg(self) -> str:
+        """The plot as an SVG document."""
+        return convergence_svg(self.history, x_label=self.x_label, title=self.title)
 
     def render_png(self) -> bytes:
-        """Draw the plot and return it as PNG bytes."""
+        """Draw the plot with matplotlib and return it as PNG bytes."""
         return draw_convergence(self.history, x_label=self.x_label, title=self.title)
 
     def describe(self) -> str:
@@ -128,9 +151,9 @@ class ConvergencePlot(StaticRepr, widgets.Image):
         return f"{self.title}: {len(self.history)} {self.x_label}s, {best}"
 
     def static_bundle(self) -> dict[str, str]:
-        """PNG of the plot, HTML with the plot inline, and a one-line summary."""
-        png = bytes(self.value) if self.value else self.render_png()
-        return mimebundle(self.describe(), img_html(png, self.describe()), png)
+        """SVG of the plot, HTML with the plot inline, and a one-line summary."""
+        svg = self.value or self.render_svg()
+        return mimebundle(self.describe(), svg, svg=svg)
 
     def __repr__(self) -> str:
         return f"ConvergencePlot({self.describe()})"

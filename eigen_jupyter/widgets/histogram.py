@@ -1,4 +1,4 @@
-"""``CountsHistogram``: measured counts as a bar chart (matplotlib, rendered to PNG)."""
+"""``CountsHistogram``: measured counts as a bar chart (inline SVG; PNG on request)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from typing import Any
 import ipywidgets as widgets
 from traitlets import Dict, Int, Unicode, observe
 
+from eigen_jupyter.widgets.charts import bar_chart_svg
 from eigen_jupyter.widgets.figures import figure_png, new_figure
-from eigen_jupyter.widgets.markup import img_html, mimebundle
+from eigen_jupyter.widgets.markup import mimebundle
 from eigen_jupyter.widgets.static import StaticRepr
 
-__all__ = ["CountsHistogram", "draw_counts", "top_counts"]
+__all__ = ["CountsHistogram", "counts_svg", "draw_counts", "top_counts"]
 
 OTHER = "other"
+X_LABEL = "measured bitstring (classical bit 0 rightmost)"
 
 
 def top_counts(counts: Mapping[str, int], limit: int) -> list[tuple[str, int]]:
@@ -28,9 +30,21 @@ def top_counts(counts: Mapping[str, int], limit: int) -> list[tuple[str, int]]:
     return [*keep, (OTHER, rest)]
 
 
+def _chart_title(counts: Mapping[str, int], title: str) -> str:
+    return f"{title} ({sum(counts.values())} shots)" if counts else f"{title} (no data)"
+
+
+def counts_svg(counts: Mapping[str, int], *, title: str = "Measurement counts",
+               max_bars: int = 32) -> str:
+    """A bar chart of ``counts`` as an SVG document (cheap: no matplotlib)."""
+    return bar_chart_svg(top_counts(counts, max_bars), title=_chart_title(counts, title),
+                         x_label=X_LABEL)
+
+
 def draw_counts(counts: Mapping[str, int], *, title: str = "Measurement counts",
                 max_bars: int = 32) -> bytes:
-    """Draw a bar chart of ``counts`` and return it as PNG bytes."""
+    """Draw a bar chart of ``counts`` with matplotlib and return it as PNG bytes (for
+    callers that need a raster image; the widgets use :func:`counts_svg`)."""
     bars = top_counts(counts, max_bars)
     shots = sum(counts.values())
     fig = new_figure(max(4.0, min(12.0, 1.2 + 0.45 * len(bars))), 3.4)
@@ -40,7 +54,7 @@ def draw_counts(counts: Mapping[str, int], *, title: str = "Measurement counts",
         ax.bar_label(rects, padding=2, fontsize=8)
     ax.set_xticks(range(len(bars)), [b for b, _ in bars],
                   rotation=0 if len(bars) <= 8 else 70, fontfamily="monospace", fontsize=9)
-    ax.set_xlabel("measured bitstring (classical bit 0 rightmost)")
+    ax.set_xlabel(X_LABEL)
     ax.set_ylabel("counts")
     ax.set_title(f"{title} ({shots} shots)" if bars else f"{title} (no data)")
     ax.margins(y=0.12)
@@ -48,11 +62,13 @@ def draw_counts(counts: Mapping[str, int], *, title: str = "Measurement counts",
     return figure_png(fig)
 
 
-class CountsHistogram(StaticRepr, widgets.Image):
+class CountsHistogram(StaticRepr, widgets.HTML):
     """Bar chart of measurement counts.
 
     Bitstrings use the Qiskit order (classical bit 0 is the rightmost character). The chart
-    is an ``ipywidgets.Image`` whose PNG is redrawn whenever a field changes.
+    is an ``ipywidgets.HTML`` holding an inline SVG, redrawn whenever a field changes (a
+    redraw costs well under a millisecond); the static form is the same SVG. A PNG is
+    drawn only when asked for (:meth:`render_png`).
 
     Example:
         >>> CountsHistogram({"00": 507, "11": 517}, title="Bell pair")  # doctest: +SKIP
@@ -64,7 +80,7 @@ class CountsHistogram(StaticRepr, widgets.Image):
                    "into one 'other' bar.")
 
     def __init__(self, counts: Mapping[str, int] | None = None, **kwargs: Any) -> None:
-        super().__init__(counts=dict(counts or {}), format="png", **kwargs)
+        super().__init__(counts=dict(counts or {}), **kwargs)
         self._render()
 
     @observe("counts", "title", "max_bars")
@@ -77,10 +93,14 @@ class CountsHistogram(StaticRepr, widgets.Image):
         return sum(self.counts.values())
 
     def _render(self) -> None:
-        self.value = self.render_png() if self.counts else b""
+        self.value = self.render_svg() if self.counts else ""
+
+    def render_svg(self) -> str:
+        """The chart as an SVG document."""
+        return counts_svg(self.counts, title=self.title, max_bars=self.max_bars)
 
     def render_png(self) -> bytes:
-        """Draw the chart and return it as PNG bytes."""
+        """Draw the chart with matplotlib and return it as PNG bytes."""
         return draw_counts(self.counts, title=self.title, max_bars=self.max_bars)
 
     def describe(self) -> str:
@@ -91,10 +111,9 @@ class CountsHistogram(StaticRepr, widgets.Image):
         return f"{self.title} ({self.shots} shots): {shown or 'no data'}{more}"
 
     def static_bundle(self) -> dict[str, str]:
-        """PNG of the chart, HTML with the chart inline, and the counts as text."""
-        png = bytes(self.value) if self.value else self.render_png()
-        html_text = img_html(png, self.describe())
-        return mimebundle(self.describe(), html_text, png)
+        """SVG of the chart, HTML with the chart inline, and the counts as text."""
+        svg = self.value or self.render_svg()
+        return mimebundle(self.describe(), svg, svg=svg)
 
     def __repr__(self) -> str:
         return f"CountsHistogram({self.describe()})"

@@ -35,7 +35,6 @@ from eigen_jupyter.widgets.markup import (
     escape,
     format_duration,
     format_value,
-    img_html,
     kv_table_html,
     mimebundle,
 )
@@ -189,9 +188,17 @@ class JobView(StaticRepr, widgets.VBox):
         if record is not None and record.is_terminal:
             self._finish(record)
 
-    def refresh(self) -> None:
-        """Read the job's record now and apply it (and the result, if it has finished)."""
-        record = self._engine.status(self.job_id)
+    def refresh(self, record: Any = None) -> None:
+        """Apply the job's record (and its result, if it has finished).
+
+        Args:
+            record: A ``JobRecord`` of this job the caller just read (e.g. the one
+                ``engine.wait()`` returned), saving a round trip; default: read it now.
+        """
+        if record is None:
+            record = self._engine.status(self.job_id)
+        elif record.id != self.job_id:
+            raise ValueError(f"record of job {record.id} given to the view of {self.job_id}")
         with self._lock:
             self._note_progress(record)
             self._apply(record)
@@ -303,7 +310,7 @@ class JobView(StaticRepr, widgets.VBox):
             try:
                 if record.state is JobState.DONE:
                     self._load_result()
-                    self._load_history()
+                    self._load_history(record)
             except Exception as exc:  # the job finished; only its result could not be read
                 _log.warning("could not load the result of %s: %s", self.job_id, exc)
                 self._show_problem(f"the job finished, but its result could not be read: {exc}")
@@ -325,8 +332,11 @@ class JobView(StaticRepr, widgets.VBox):
             self.outputs.value = kv_table_html(self._outputs_rows)
             self.outputs.layout.display = None
 
-    def _load_history(self) -> None:
-        if "iterations.jsonl" not in self._engine.artifacts(self.job_id):
+    def _load_history(self, record: Any) -> None:
+        # Only hybrid jobs report optimizer progress or write iterations.jsonl: a sampling
+        # job skips the artifact listing (a round trip to a remote engine).
+        hybrid = bool(self._points or record.progress.evaluations or record.progress.iteration)
+        if not hybrid or "iterations.jsonl" not in self._engine.artifacts(self.job_id):
             if self._points:
                 self.convergence.title = "Convergence"
                 self.convergence.history = list(self._points)
@@ -358,27 +368,27 @@ class JobView(StaticRepr, widgets.VBox):
     # -- static form ----------------------------------------------------------------------------
 
     def static_bundle(self) -> dict[str, str]:
-        """The job's current state as text, as HTML (badge, facts, plots, outputs) and, when
-        there is one, the histogram or convergence plot as PNG."""
+        """The job's current state as text, as HTML (badge, facts, plots inline as SVG,
+        outputs) and, when there is one, the histogram (else the convergence plot) as SVG."""
         with self._lock:
             lines = [f"Job {self.job_id} ({self.name or '-'}): {self.state.value}",
                      " · ".join(self._facts())]
             if self.error_message:
                 lines.append(self.error_message)
             parts = [self._header_html()]
-            png = None
+            svg = None
             if self.convergence.history:
                 lines.append(self.convergence.describe())
-                png = bytes(self.convergence.value)
-                parts.append(img_html(png, self.convergence.describe()))
+                svg = self.convergence.value or self.convergence.render_svg()
+                parts.append(svg)
             if self.histogram.counts:
                 lines.append(self.histogram.describe())
-                png = bytes(self.histogram.value)
-                parts.append(img_html(png, self.histogram.describe()))
+                svg = self.histogram.value or self.histogram.render_svg()
+                parts.append(svg)
             if self._outputs_rows:
                 lines += [f"{k}: {v}" for k, v in self._outputs_rows]
                 parts.append(kv_table_html(self._outputs_rows))
-            return mimebundle("\n".join(lines), "".join(parts), png)
+            return mimebundle("\n".join(lines), "".join(parts), svg=svg)
 
     def __repr__(self) -> str:
         return f"JobView({self.job_id}, {self.state.value})"

@@ -128,9 +128,13 @@ def img_html(png: bytes, alt: str) -> str:
             f'style="max-width:100%"/>')
 
 
-def mimebundle(text: str, html_text: str, png: bytes | None = None) -> dict[str, str]:
-    """A display bundle with ``text/plain``, ``text/html`` and, if given, ``image/png``."""
+def mimebundle(text: str, html_text: str, png: bytes | None = None, *,
+               svg: str | None = None) -> dict[str, str]:
+    """A display bundle with ``text/plain``, ``text/html`` and, if given, ``image/png``
+    and ``image/svg+xml`` (the static image forms of a plot)."""
     bundle = {"text/plain": text, "text/html": f'<div style="{_FONT}">{html_text}</div>'}
     if png:
         bundle["image/png"] = base64.b64encode(png).decode("ascii")
+    if svg:
+        bundle["image/svg+xml"] = svg
     return bundle

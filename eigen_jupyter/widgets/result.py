@@ -5,15 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from eigen_jupyter.widgets.convergence import draw_convergence
-from eigen_jupyter.widgets.histogram import draw_counts
-from eigen_jupyter.widgets.markup import (
-    escape,
-    format_value,
-    img_html,
-    kv_table_html,
-    mimebundle,
-)
+from eigen_jupyter.widgets.convergence import convergence_svg
+from eigen_jupyter.widgets.histogram import counts_svg
+from eigen_jupyter.widgets.markup import escape, format_value, kv_table_html, mimebundle
 
 __all__ = ["ResultView", "output_rows"]
 
@@ -44,23 +38,23 @@ class ResultView:
         self.result = result
         self.title = title or f"Result of {result.job_id}"
         self.history = list(history)
-        self._png: bytes | None = None
-        self._plot: bytes | None = None
+        self._svg: str | None = None
+        self._plot: str | None = None
 
-    def histogram_png(self) -> bytes | None:
-        """The counts histogram as PNG, or ``None`` when the job has no counts."""
+    def histogram_svg(self) -> str | None:
+        """The counts histogram as SVG, or ``None`` when the job has no counts."""
         if not self.result.counts:
             return None
-        if self._png is None:
-            self._png = draw_counts(self.result.counts, title=self.title)
-        return self._png
+        if self._svg is None:
+            self._svg = counts_svg(self.result.counts, title=self.title)
+        return self._svg
 
-    def convergence_png(self) -> bytes | None:
-        """The convergence plot as PNG, or ``None`` without a history."""
+    def convergence_svg(self) -> str | None:
+        """The convergence plot as SVG, or ``None`` without a history."""
         if not self.history:
             return None
         if self._plot is None:
-            self._plot = draw_convergence(self.history, title="Convergence")
+            self._plot = convergence_svg(self.history, title="Convergence")
         return self._plot
 
     def metadata_rows(self) -> list[tuple[str, str]]:
@@ -82,14 +76,15 @@ class ResultView:
         return "\n".join(lines)
 
     def static_bundle(self) -> dict[str, str]:
-        """Text, HTML (histogram inline, outputs and metadata tables) and the histogram PNG."""
-        png = self.histogram_png()
-        plot = self.convergence_png()
+        """Text, HTML (plots inline as SVG, outputs and metadata tables) and the histogram
+        (else the convergence plot) as SVG."""
+        svg = self.histogram_svg()
+        plot = self.convergence_svg()
         parts = [f'<div style="font-weight:600">{escape(self.title)}</div>']
         if plot:
-            parts.append(img_html(plot, "convergence"))
-        if png:
-            parts.append(img_html(png, "counts histogram"))
+            parts.append(plot)
+        if svg:
+            parts.append(svg)
         rows = output_rows(self.result.outputs)
         if rows:
             parts.append(kv_table_html(rows))
@@ -97,7 +92,7 @@ class ResultView:
         if meta:
             parts.append(f'<div style="color:#6b7280;font-size:12px">'
                          f'{escape(", ".join(f"{k}={v}" for k, v in meta))}</div>')
-        return mimebundle(str(self), "".join(parts), png or plot)
+        return mimebundle(str(self), "".join(parts), svg=svg or plot)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
         return self.static_bundle()

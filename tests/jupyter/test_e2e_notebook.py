@@ -161,7 +161,7 @@ def test_notebook_in_a_server_kernel_then_results_after_a_restart(server: LiveSe
 
     assert_no_errors(later)
     shown = outputs_of(later.cells[1], "display_data")[0].data
-    assert seen["bell"] in shown["text/plain"] and "image/png" in shown
+    assert seen["bell"] in shown["text/plain"] and "image/svg+xml" in shown
     after = last_printed(later.cells[2])
     assert after["fresh"] and after["pid"] != seen["pid"]  # a new kernel process
     assert after["counts"] == counts

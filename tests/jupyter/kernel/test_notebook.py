@@ -52,7 +52,7 @@ def test_bell_in_a_notebook_then_results_after_a_restart(tmp_path: Path, program
     submit = nb.cells[1]
     shown = [o for o in submit.outputs if o.output_type in ("display_data", "update_display_data")]
     final = shown[-1].data
-    assert "DONE" in final["text/plain"] and "image/png" in final
+    assert "DONE" in final["text/plain"] and "image/svg+xml" in final
     assert "application/vnd.jupyter.widget-view+json" in final
     assert any("DONE" in v for v in widget_values(nb))  # live updates reached the frontend
     job_id, _ = outputs_of(nb.cells[2], "stream")[0].text.split(" ", 1)
@@ -66,6 +66,6 @@ def test_bell_in_a_notebook_then_results_after_a_restart(tmp_path: Path, program
     for cell in later.cells:
         assert not outputs_of(cell, "error"), cell.outputs
     shown = outputs_of(later.cells[1], "display_data")[0].data
-    assert job_id in shown["text/plain"] and "image/png" in shown
+    assert job_id in shown["text/plain"] and "image/svg+xml" in shown
     counts = json.loads(outputs_of(later.cells[2], "stream")[0].text)
     assert set(counts) <= {"00", "11"} and sum(counts.values()) == 1000

@@ -43,6 +43,13 @@ def is_png(data: str | bytes | memoryview) -> bool:
     return raw.startswith(PNG_MAGIC)
 
 
+def is_svg(data: str) -> bool:
+    """An SVG document that parses as XML (what nbconvert and GitHub render)."""
+    import xml.etree.ElementTree as ET
+
+    return ET.fromstring(data).tag == "{http://www.w3.org/2000/svg}svg"
+
+
 class ScriptedEngine:
     """The read side of an engine, scripted by the test: the widget under test is real,
     and its events are delivered from another thread like the engine's."""
@@ -139,7 +146,7 @@ def test_job_view_applies_transitions_and_throttles_progress(
     assert view.histogram.counts == {"00": 480, "11": 520}
     assert len(view.convergence.history) == 30 and view.convergence.x_label == "evaluation"
     assert "energy" in view.outputs.value
-    assert view.histogram.comm.updates("value")  # the PNG went out as a binary buffer
+    assert "<svg" in view.histogram.comm.updates("value")[-1]  # the chart went out as SVG
     assert not scripted.callbacks  # unsubscribed once finished
 
 
@@ -169,7 +176,8 @@ def test_job_view_follows_a_real_engine_to_done(fake_comm: Any, engine: Engine,
     assert set(view.histogram.counts) <= {"00", "11"} and view.histogram.shots == 500
     assert "DONE" in view.header.comm.updates("value")[-1] or "DONE" in view.header.value
     bundle = view._repr_mimebundle_()
-    assert is_png(bundle["image/png"]) and "DONE" in bundle["text/html"]
+    assert is_svg(bundle["image/svg+xml"]) and "DONE" in bundle["text/html"]
+    assert "<svg" in bundle["text/html"] and "image/png" not in bundle
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
@@ -185,14 +193,22 @@ def test_job_view_of_a_hybrid_job_plots_its_convergence(fake_comm: Any, engine: 
     assert "energy" in view.static_bundle()["text/plain"]
 
 
-def test_counts_histogram_syncs_png_and_has_static_forms(fake_comm: Any) -> None:
+def test_counts_histogram_syncs_svg_and_has_static_forms(fake_comm: Any) -> None:
     hist = CountsHistogram({"00": 3, "11": 5}, title="Bell")
     hist.counts = {"00": 4, "01": 1, "11": 5}
 
     assert hist.comm.updates("value")  # redrawn and sent
     bundle = hist._repr_mimebundle_()
-    assert is_png(bundle["image/png"]) and is_png(hist.value)
-    assert "<img" in bundle["text/html"] and "Bell (10 shots)" in bundle["text/plain"]
+    assert is_svg(bundle["image/svg+xml"]) and is_svg(hist.value)
+    assert "<svg" in bundle["text/html"] and "Bell (10 shots)" in bundle["text/plain"]
+    assert "Bell (10 shots)" in hist.value and is_png(hist.render_png())  # PNG on request
+
+
+def test_charts_escape_labels_and_draw_many_bars(fake_comm: Any) -> None:
+    hist = CountsHistogram({format(i, "06b"): i + 1 for i in range(64)}, title="<b>&</b>")
+    assert is_svg(hist.value) and "<b>" not in hist.value and "other" in hist.value
+    assert is_svg(CountsHistogram({"0": 0}).value)  # all-zero counts still draw
+    assert is_svg(ConvergencePlot([{"x": 0, "value": None, "best_value": 1.0}]).value)
 
 
 def test_histogram_keeps_the_most_frequent_outcomes(fake_comm: Any) -> None:
@@ -228,7 +244,8 @@ def test_convergence_plot_reads_iterations_and_appends(fake_comm: Any) -> None:
     plot.append(2, best_value=1.0, value=1.0)
     assert plot.best_value == 1.0 and plot.comm.updates("value")
     bundle = plot._repr_mimebundle_()
-    assert is_png(bundle["image/png"]) and "3 evaluations" in bundle["text/plain"]
+    assert is_svg(bundle["image/svg+xml"]) and "3 evaluations" in bundle["text/plain"]
+    assert is_png(plot.render_png())
 
 
 def test_device_and_job_tables(fake_comm: Any, engine: Engine, programs: Any) -> None:
@@ -247,7 +264,7 @@ def test_result_view_static_forms(engine: Engine, programs: Any) -> None:
     job = engine.submit(programs.bell, shots=200, seed=9)
     view = ResultView(job.result(timeout=60))
     bundle = view._repr_mimebundle_()
-    assert is_png(bundle["image/png"]) and "counts:" in bundle["text/plain"]
+    assert is_svg(bundle["image/svg+xml"]) and "counts:" in bundle["text/plain"]
 
 
 @pytest.mark.parametrize(
