@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck pytest bench clean
+.PHONY: setup demo test lint typecheck pytest bench clean ui-deps ui-build ui-test
 
 setup: $(STAMP)
 
@@ -28,6 +28,22 @@ pytest: setup
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
+
+## The JupyterLab side panel: Chromium (Debian) and npm packages, the build, its tests.
+CHROMIUM ?= /usr/bin/chromium
+
+ui-deps: setup
+	test -x $(CHROMIUM) || (apt-get update && apt-get install -y chromium)
+	cd frontend && npm install --no-audit --no-fund
+	cd frontend/ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+	$(MAKE) ui-build
+
+ui-build: setup
+	cd frontend && PATH="$(CURDIR)/$(BIN):$$PATH" npm run build
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter-builder develop --overwrite .
+
+ui-test: ui-deps
+	EIGEN_UI_TESTS=1 $(BIN)/python -m pytest -q tests/jupyter/ui
 
 bench: setup
 	@set -e; for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
