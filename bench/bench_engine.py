@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -77,7 +78,8 @@ def main() -> None:
     loop = suite.measure(f"raw Aer loop over {N_JOBS} Bell circuits", raw_loop,
                          repeat=3, warmup=1)
     for workers in (1, 2):
-        with tempfile.TemporaryDirectory() as home, Engine(home, workers=workers) as engine:
+        with tempfile.TemporaryDirectory(dir=os.environ.get("EIGEN_BENCH_TMP")) as home, \
+            Engine(home, workers=workers) as engine:
             engine.submit(BELL, seed=1, shots=SHOTS).result(120)
 
             def many() -> None:

@@ -55,6 +55,7 @@ from eigen_engine.submission import CAPTURE_STATE_KEY, Prepared, Submission, pre
 __all__ = ["Engine", "default_home"]
 
 _COMPILE_CACHE_SIZE = 256
+_ACCEPT_CHUNK = 64  # jobs of a submit_many written and queued together
 _PACKAGES = ("eigen-jupyter", "qiskit", "qiskit-aer", "cirq-core", "numpy", "scipy")
 
 
@@ -218,8 +219,9 @@ class Engine:
         """Submit many jobs at once: each request holds :meth:`submit`'s arguments by name.
 
         Every request is checked and compiled first; if one is bad, none is submitted and the
-        error names its position. The accepted jobs enter the index and the queue in a few
-        transactions, in request order (so equal priorities run in that order).
+        error names its position. The jobs then enter the index and the queue in chunks of a
+        few transactions each, in request order (so equal priorities run in that order); the
+        first chunk runs while later ones are being written.
 
         Example:
             >>> jobs = engine.submit_many({"source": bell, "seed": s} for s in range(100))
@@ -238,7 +240,10 @@ class Engine:
                 raise
             except TypeError as exc:
                 raise TypeError(f"request #{i}: {exc}") from None
-        self._accept(prepared)
+        # Accepted in chunks, each queued (and the scheduler woken) before the next is
+        # written, so the first jobs run while the rest are still being stored.
+        for start in range(0, len(prepared), _ACCEPT_CHUNK):
+            self._accept(prepared[start : start + _ACCEPT_CHUNK])
         return [Job(self, p.record.id) for p in prepared]
 
     def _prepare(
