@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import errno
 import json
 import os
@@ -15,6 +16,7 @@ from typing import Any
 from eigen_engine.errors import ErrorDetail, InvalidArgument, NotFound, StorageError
 from eigen_engine.ir.canonical import sha256_hex
 from eigen_engine.qfs.atomic import (
+    TEMP_SUFFIX,
     BackgroundSync,
     fsync_dir,
     remove_stale_temps,
@@ -48,6 +50,8 @@ ARTIFACT_NAMES: frozenset[str] = frozenset(
 META_NAME = "meta.json"
 META_VERSION = "1.0.0"
 _RESERVED_META_KEYS = frozenset({"meta_version", "job_id", "artifacts"})
+_BLOBS = "blobs"
+_SHAREABLE = frozenset({"program.eigen.py", "compiled.aqo.json", "compiled.qasm"})
 _HASH_MEMORY_JOBS = 20_000  # jobs whose written-file hashes are remembered for meta.json
 
 
@@ -135,15 +139,43 @@ class ArtifactStore:
         return self.job_dir(job_id) / name
 
     def write(self, job_id: str, name: str, data: bytes) -> str:
-        """Write an artifact atomically (replacing any previous version); return its sha256."""
+        """Write an artifact atomically (replacing any previous version); return its sha256.
+
+        Programs and compiled files that many jobs share (the same source submitted again)
+        are stored once under ``<home>/blobs/`` and hard-linked into each job directory:
+        creating a file costs ~0.3 ms of kernel time on common disks, a link ~0.01 ms. Files
+        are never modified in place (always replaced), so sharing an inode is safe.
+        """
         target = self.path(job_id, name)
         self._ensure_dir(target.parent)
-        write_atomic(target, data, fsync=self._sync is None)
+        sha = sha256_hex(data)
+        if not (name in _SHAREABLE and self._link_blob(sha, data, target)):
+            write_atomic(target, data, fsync=self._sync is None)
         if self._sync is not None:
             self._sync.mark()
-        sha = sha256_hex(data)
         self._remember(job_id, name, target, sha)
         return sha
+
+    def _link_blob(self, sha: str, data: bytes, target: Path) -> bool:
+        """Link ``target`` to the content-addressed copy of ``data``; ``False`` if this
+        filesystem cannot (then the caller writes the file itself)."""
+        blob = self.home / _BLOBS / sha
+        tmp = target.parent / (
+            f".{target.name}.{os.getpid()}.{threading.get_ident()}{TEMP_SUFFIX}"
+        )
+        try:
+            if not blob.is_file():
+                blob.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(blob, data, mode=0o444, fsync=self._sync is None)
+            os.link(blob, tmp)
+            os.replace(tmp, target)
+        except OSError:  # no hard links here, too many links to one inode, ...
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            return False
+        if self._sync is None:
+            fsync_dir(target.parent)
+        return True
 
     def write_json(self, job_id: str, name: str, doc: Any) -> str:
         """Write ``doc`` as indented, key-sorted, strict JSON; return the file's sha256."""
