@@ -49,8 +49,14 @@ from eigen_engine.qrtx.lease import SchedulerLease
 from eigen_engine.qrtx.records import JobRecord, Progress, validate_job_id
 from eigen_engine.qrtx.scheduler import JobPlan, Scheduler, SchedulerConfig, fail_dependents
 from eigen_engine.qrtx.states import TERMINAL, JobState
-from eigen_engine.runtime.task import JobTask, calibrate_device, run_job, run_jobs
-from eigen_engine.submission import CAPTURE_STATE_KEY, Prepared, Submission, prepare
+from eigen_engine.runtime.task import calibrate_device, run_job, run_jobs
+from eigen_engine.submission import (
+    Prepared,
+    Submission,
+    is_batchable,
+    prepare,
+    stored_task,
+)
 
 __all__ = ["Engine", "default_home"]
 
@@ -323,19 +329,19 @@ class Engine:
                 self._compile_s[prepared.record.id] = prepared.compile_s
         self._index.insert_many([p.record for p in batch])
         for prepared in batch:
-            self._publish(prepared.record)
+            self._hub.publish_state(prepared.record)
         self._enqueue(batch)
 
     def _enqueue(self, batch: Sequence[Prepared]) -> None:
         ids = [p.record.id for p in batch]
         for record in self._index.transition_many(ids, JobState.COMPILING):
-            self._publish(record)
+            self._hub.publish_state(record)
         for prepared in batch:
             job_id = prepared.record.id
             self._store.write(job_id, "compiled.aqo.json", prepared.compiled.aqo_json)
             self._store.write(job_id, "compiled.qasm", prepared.compiled.qasm.encode("utf-8"))
         for record in self._index.transition_many(ids, JobState.QUEUED):
-            self._publish(record)
+            self._hub.publish_state(record)
         self._scheduler.wake()
 
     def _recompile(self, record: JobRecord) -> None:
@@ -551,7 +557,7 @@ class Engine:
             JobState.CANCELLED,
             error=(ErrorCode.CANCELLED, "cancelled on request"),
         )
-        self._publish(record)
+        self._hub.publish_state(record)
         self._scheduler.stop_task_of(job_id)
         fail_dependents(self._index, self._hub, job_id)
         return record
@@ -606,22 +612,11 @@ class Engine:
             plan = self._plans.get(record.id)
         if plan is not None:
             return plan
-        # Queued by another process, or before a restart: rebuild from QFS.
+        # Queued by another process, or before a restart: rebuild from QFS, running the
+        # AQO that was checked and hashed at submit (not a fresh compile).
         spec = load_jobspec(self._store.path(record.id, "job.yaml"))
-        aqo_json = self._store.read(record.id, "compiled.aqo.json")
-        kind = "hybrid" if json.loads(aqo_json).get("annotations", {}).get("hybrid") else "sampling"
-        task = JobTask(
-            job_id=record.id,
-            aqo_json=aqo_json,
-            kind=kind,
-            device_id=record.target,
-            shots=record.shots or 1024,
-            seed=record.seed or 0,
-            noise_model=spec.noise_model,
-            optimization_level=spec.optimization_level or 0,
-            capture_state=bool(spec.metadata.get(CAPTURE_STATE_KEY)),
-        )
-        return JobPlan(task, kind == "sampling" and (record.qubits or 0) <= 12)
+        task = stored_task(record, spec, self._store.read(record.id, "compiled.aqo.json"))
+        return JobPlan(task, is_batchable(task, record.qubits or 0))
 
     def _persist(self, record: JobRecord, outcome: dict[str, Any]) -> None:
         """Write ``results.json`` (and a captured state), then ``meta.json`` with hashes."""
@@ -672,9 +667,6 @@ class Engine:
         progress = Progress.from_dict(report.get("progress") or {})
         if self._index.update_progress(job_id, progress):
             self._hub.publish_progress(self._index.get(job_id))
-
-    def _publish(self, record: JobRecord) -> None:
-        self._hub.publish_state(record)
 
     def _on_event(self, event: JobEvent) -> None:
         if event.kind == "state":

@@ -26,7 +26,6 @@ import ipaddress
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 import urllib.error
@@ -58,6 +57,7 @@ from eigen_engine.ir.aqo import circuit_from_aqo
 from eigen_engine.ir.canonical import canonical_bytes, sha256_hex
 from eigen_engine.job import Job, JobResult
 from eigen_engine.jobspec import JobSpec, load_jobspec
+from eigen_engine.qfs.atomic import write_atomic
 from eigen_engine.qrtx.events import JobEvent
 from eigen_engine.qrtx.records import JobRecord, validate_job_id
 from eigen_engine.qrtx.states import JobState
@@ -166,18 +166,8 @@ def write_server_record(home: str | os.PathLike[str], record: ServerRecord) -> P
     directory = Path(home)
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / SERVER_RECORD
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".server.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            json.dump(record.to_dict(), handle, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    data = json.dumps(record.to_dict(), sort_keys=True).encode("utf-8")
+    write_atomic(target, data, mode=0o600)  # fsynced: the token must not be lost
     return target
 
 

@@ -7,6 +7,7 @@ QFS. The engine then persists the :class:`Prepared` job in one go.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -26,14 +27,30 @@ from eigen_engine.errors import (
     JobNotFound,
     ResourceExhausted,
 )
-from eigen_engine.jobspec import JobOptions, JobSpec, ResolvedOptions, load_jobspec, merge_options
+from eigen_engine.jobspec import (
+    DEFAULTS,
+    JobOptions,
+    JobSpec,
+    ResolvedOptions,
+    load_jobspec,
+    merge_options,
+)
 from eigen_engine.qfs.index import JobIndex
 from eigen_engine.qfs.ledger import ResourceLedger
 from eigen_engine.qrtx.records import JobRecord, new_job_id, validate_job_id
 from eigen_engine.qrtx.states import JobState
 from eigen_engine.runtime.task import JobTask
 
-__all__ = ["BATCH_MAX_QUBITS", "CAPTURE_STATE_KEY", "Compiler", "Prepared", "Submission", "prepare"]
+__all__ = [
+    "BATCH_MAX_QUBITS",
+    "CAPTURE_STATE_KEY",
+    "Compiler",
+    "Prepared",
+    "Submission",
+    "is_batchable",
+    "prepare",
+    "stored_task",
+]
 
 CAPTURE_STATE_KEY = "capture_state"
 """``spec.metadata`` key of the stored job.yaml that asks for the final state (L2 store)."""
@@ -143,19 +160,12 @@ def prepare(
         resolved = _with(resolved, seed=compiled.seed, origin=resolved.origins["seed"])
     try:
         driver, device_id = resolve_target(resolved.target)
-    except DeviceNotFound as exc:
-        origin = resolved.origins.get("target", "flags")
-        raise DeviceNotFound(
-            exc.message,
-            details=[ErrorDetail(field=_field(origin, "target"), message=exc.message)],
-        ) from None
-    try:
         parse_noise(resolved.noise_model)
-    except InvalidArgument as exc:
-        origin = resolved.origins.get("noise_model", "flags")
-        raise InvalidArgument(
-            exc.message,
-            details=[ErrorDetail(field=_field(origin, "noise_model"), message=exc.message)],
+    except (DeviceNotFound, InvalidArgument) as exc:
+        option = "target" if isinstance(exc, DeviceNotFound) else "noise_model"
+        field_path = _field(resolved.origins.get(option, "flags"), option)
+        raise type(exc)(
+            exc.message, details=[ErrorDetail(field=field_path, message=exc.message)]
         ) from None
     qubits = compiled.num_qubits
     memory = driver.estimate_memory(device_id, qubits)
@@ -208,8 +218,30 @@ def prepare(
         optimization_level=resolved.optimization_level,
         capture_state=capture_state,
     )
-    batchable = compiled.kind == "sampling" and qubits <= BATCH_MAX_QUBITS
-    return Prepared(record, spec, resolved, compiled, task, batchable, input_yaml, compile_s)
+    return Prepared(record, spec, resolved, compiled, task, is_batchable(task, qubits),
+                    input_yaml, compile_s)
+
+
+def is_batchable(task: JobTask, qubits: int) -> bool:
+    """Whether a job may share a worker task with other small jobs."""
+    return task.kind == "sampling" and qubits <= BATCH_MAX_QUBITS
+
+
+def stored_task(record: JobRecord, spec: JobSpec, aqo_json: bytes) -> JobTask:
+    """Rebuild the worker task of a job already compiled and stored (queued by another
+    process, or before a restart) from its record, resolved job.yaml and stored AQO."""
+    hybrid = bool(json.loads(aqo_json).get("annotations", {}).get("hybrid"))
+    return JobTask(
+        job_id=record.id,
+        aqo_json=aqo_json,
+        kind="hybrid" if hybrid else "sampling",
+        device_id=record.target,
+        shots=record.shots if record.shots is not None else int(DEFAULTS["shots"]),
+        seed=record.seed or 0,
+        noise_model=spec.noise_model,
+        optimization_level=spec.optimization_level or 0,
+        capture_state=bool(spec.metadata.get(CAPTURE_STATE_KEY)),
+    )
 
 
 def _load_spec(

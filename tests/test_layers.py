@@ -28,7 +28,8 @@ MODULE_ALLOWED: dict[str, set[str]] = {
     "job": {"qrtx", "engine"},
     "engine": {"compiler", "drivers", "errors", "ir", "jobspec", "job", "qfs", "qrtx",
                "runtime", "submission"},
-    "remote": {"compiler", "drivers", "engine", "errors", "ir", "jobspec", "job", "qrtx"},
+    "remote": {"compiler", "drivers", "engine", "errors", "ir", "jobspec", "job", "qfs",
+               "qrtx"},
 }
 
 

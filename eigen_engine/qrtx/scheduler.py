@@ -49,7 +49,6 @@ class SchedulerConfig:
 
     Attributes:
         batch_max: Most jobs in one batched task.
-        batch_max_qubits: Widest sampling job that may share a task with others.
         poll_interval_s: How often to look for work queued by other processes, for cancels
             made by them, and for the lease when another engine holds it.
         retry_backoff_s: Delay before the first retry; doubled for each later one.
@@ -60,7 +59,6 @@ class SchedulerConfig:
     """
 
     batch_max: int = 32
-    batch_max_qubits: int = 12
     poll_interval_s: float = 0.25
     retry_backoff_s: float = 0.5
     stale_submission_s: float = 120.0

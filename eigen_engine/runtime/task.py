@@ -132,14 +132,19 @@ def run_job(task: JobTask) -> dict[str, Any]:
     try:
         driver, device_id = resolve_target(task.device_id)
         doc = json.loads(task.aqo_json)
-        circuit = circuit_from_aqo(doc)
+        # The hybrid runtime decodes its own circuits; the main one is needed only for
+        # sampling and for a captured state.
+        hybrid = task.kind == "hybrid"
+        circuit = circuit_from_aqo(doc) if not hybrid or task.capture_state else None
         decoded = time.perf_counter()
-        if task.kind == "hybrid":
+        if circuit is None or hybrid:
             body = _run_hybrid(task, doc, driver, device_id)
         else:
             body = _run_sampling(task, circuit, driver, device_id)
         executed = time.perf_counter()
-        state = _capture_state(circuit, device_id) if task.capture_state else None
+        state = None
+        if circuit is not None and task.capture_state:
+            state = _capture_state(circuit, device_id)
     except JobCancelled:
         return {"job_id": task.job_id, "ok": False, "cancelled": True}
     except Exception as exc:  # reported as the job's error, never lost in the pool

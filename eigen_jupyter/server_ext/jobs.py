@@ -122,15 +122,8 @@ class JobHandler(EigenHandler):
     async def get(self, job_id: str) -> None:
         """Read one job; with ``?wait=S`` (0..60) return as soon as it is finished."""
         job_id = validate_job_id(job_id)
-        wait = query_wait(self.query)
         engine = await self.engine()
-        if wait > 0:
-            record = await self.eigen.bus.wait_terminal(
-                job_id, wait, lambda: self.call(engine.status, job_id)
-            )
-        else:
-            record = await self.call(engine.status, job_id)
-        self.reply(job_response(record))
+        self.reply(job_response(await _read_job(self, engine, job_id)))
 
     @web.authenticated
     @authorized
@@ -149,13 +142,9 @@ class JobResultsHandler(EigenHandler):
     async def get(self, job_id: str) -> None:
         """Return the results of a finished job (409 while it runs or if it failed)."""
         job_id = validate_job_id(job_id)
-        wait = query_wait(self.query)
         engine = await self.engine()
-        record = None
-        if wait > 0:  # one round trip for clients that wait for a result (RemoteEngine.result)
-            record = await self.eigen.bus.wait_terminal(
-                job_id, wait, lambda: self.call(engine.status, job_id)
-            )
+        # With ?wait, one round trip for clients that wait for a result (RemoteEngine.result).
+        record = await _read_job(self, engine, job_id) if query_wait(self.query) > 0 else None
         self.reply(await self.call(_results, engine, job_id, record))
 
 
@@ -204,3 +193,15 @@ default_handlers: Final = [
     (rf"/jobs/{_ID}/artifacts", ArtifactListHandler),
     (rf"/jobs/{_ID}/artifacts/(?P<name>[^/]+)", ArtifactHandler),
 ]
+
+
+async def _read_job(handler: EigenHandler, engine: Any, job_id: str) -> JobRecord:
+    """The job's record; with ``?wait=S`` (0..60) as soon as it is finished, or after S s.
+
+    The wait is a bus subscription, so no thread is held while the job runs."""
+    wait = query_wait(handler.query)
+    if wait > 0:
+        return await handler.eigen.bus.wait_terminal(
+            job_id, wait, lambda: handler.call(engine.status, job_id)
+        )
+    return await handler.call(engine.status, job_id)
