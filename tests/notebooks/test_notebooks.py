@@ -5,7 +5,10 @@ Each notebook is copied into the root of a ``jupyter server`` with the Eigen ext
 as JupyterLab would, so the magics talk to the server's engine. A test fails on any error
 output, then checks the notebook's key values from a probe cell appended to it (the
 notebooks' own ``assert`` cells run too): Bell counts only ``00``/``11``, the GHZ counts, the
-calibration, and the VQE energy within 5% of an exact ground energy recomputed here.
+calibration, the VQE energy within 5% of an exact ground energy recomputed here, the best
+QAOA cut against a brute-force maximum cut, identical counts for a job rerun from its stored
+files and every ``meta.json`` hash recomputed from the server's disk, and the sweep, many-job,
+priority, cancel and Dask results of notebook 6.
 
 Cheap static checks keep the committed files honest: outputs stripped, and every plot with
 labelled axes and a title.
@@ -18,6 +21,9 @@ import re
 import shutil
 from collections.abc import Iterator
 from functools import reduce
+from hashlib import sha256
+from importlib.util import find_spec
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +37,10 @@ from tests.jupyter.live_server import LiveServer, live_server
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 NAMES = ["01-first-circuit.ipynb", "02-superposition-and-noise.ipynb",
-         "03-variational-eigensolver.ipynb"]
+         "03-variational-eigensolver.ipynb", "04-qaoa-maxcut.ipynb",
+         "05-safety-and-reproducibility.ipynb", "06-sweeps-and-scale.ipynb"]
+
+HEARTBEAT_S = 10.0  # how long a kernel may leave a heartbeat unanswered before it counts as dead
 
 PROBE = """\
 import json as _json
@@ -48,6 +57,20 @@ PROBES = {
                                         "'figures': dict(figures)}",
     "03-variational-eigensolver.ipynb": "{'energy': vqe.result().outputs['energy'], "
                                         "'exact': float(exact), 'rows': rows}",
+    "04-qaoa-maxcut.ipynb": "{'best_bits': best_bits, 'best_value': best_value, "
+                            "'max_cut': max_cut, 'edges': EDGES, 'weights': WEIGHTS, "
+                            "'job_graph': [out['edges'], out['weights']], 'ratios': ratios, "
+                            "'hit_rates': hit_rates}",
+    "05-safety-and-reproducibility.ipynb": "{'first': first_counts, 'rerun': rerun_counts, "
+                                           "'other': other_counts, "
+                                           "'ids': [first.id, rerun.id], 'checks': checks, "
+                                           "'rejected': rejected}",
+    "06-sweeps-and-scale.ipynb": "{'sweep': {k: out[k] for k in ('angles', 'exact', "
+                                 "'sampled')}, 'states': [r.state.value for r in records], "
+                                 "'server_counts': server_counts, 'urgent': urgent.state.value, "
+                                 "'cancelled': doomed.state.value, 'overtaken': int(overtaken), "
+                                 "'dask': None if distributed is None else {'states': "
+                                 "[r.state.value for r in dask_records], 'counts': dask_counts}}",
 }
 
 
@@ -66,10 +89,20 @@ class ServerKernel:
     def client(self) -> AsyncKernelClient:
         kc = AsyncKernelClient()
         kc.load_connection_file(str(self.connection_file))
+        # A client without a kernel manager waits for the kernel by its heartbeat, and gives
+        # up ("Kernel died before replying to kernel_info") after one ping unanswered for the
+        # default 1 s: a kernel still starting on a loaded 2-core machine misses that.
+        kc.hb_channel.time_to_dead = HEARTBEAT_S
         return kc
 
     async def is_alive(self) -> bool:
         return True
+
+    async def shutdown_kernel(self, now: bool = False) -> None:
+        """Nothing: the server owns the kernel; :func:`execute` deletes it over REST."""
+
+    def cleanup_resources(self) -> None:
+        """Nothing to clean up here (nbclient calls it after a failed start)."""
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +156,17 @@ def exact_ising_ground_energy(n: int, coupling: float, field: float) -> float:
     return float(np.linalg.eigvalsh(h)[0])
 
 
+def cut_weight(edges: list[list[int]], weights: list[float], sides: tuple[int, ...]) -> float:
+    """Total weight of the edges whose nodes are on different sides."""
+    return sum(w for (i, j), w in zip(edges, weights, strict=True) if sides[i] != sides[j])
+
+
+def brute_force_max_cut(edges: list[list[int]], weights: list[float]) -> float:
+    """The maximum cut of a weighted graph, over every split of its nodes."""
+    nodes = 1 + max(max(edge) for edge in edges)
+    return max(cut_weight(edges, weights, sides) for sides in product((0, 1), repeat=nodes))
+
+
 # -- the notebooks ----------------------------------------------------------------------------
 
 
@@ -166,6 +210,70 @@ def test_03_variational_eigensolver(server: LiveServer) -> None:
     assert {(r[0], r[1]) for r in rows} == {(m, d) for m in ("cobyla", "nelder-mead",
                                                              "l-bfgs-b") for d in (1, 2)}
     assert all(r[4] >= exact - 1e-9 for r in rows), rows
+
+
+@pytest.mark.slow
+def test_04_qaoa_maxcut(server: LiveServer) -> None:
+    _, probe = execute(server, NAMES[3])
+    edges, weights = probe["edges"], probe["weights"]
+    assert probe["job_graph"] == [edges, weights]  # the job solved the graph that was drawn
+    exact = brute_force_max_cut(edges, weights)
+    assert probe["max_cut"] == exact
+    # Qiskit bit order: qubit (node) 0 is the rightmost character.
+    best_sides = tuple(int(bit) for bit in reversed(probe["best_bits"]))
+    assert cut_weight(edges, weights, best_sides) == probe["best_value"] == exact
+    random_split = sum(weights) / 2 / exact  # each edge is cut with probability 1/2
+    ratios = probe["ratios"]
+    assert len(ratios) == 3 and all(random_split < r <= 1 + 1e-9 for r in ratios), ratios
+    assert ratios[-1] > ratios[0], ratios
+    nodes = len(best_sides)
+    assert probe["hit_rates"][-1] > 2 / 2**nodes  # 3 layers beat guessing a maximum cut
+
+
+@pytest.mark.slow
+def test_05_safety_and_reproducibility(server: LiveServer) -> None:
+    _, probe = execute(server, NAMES[4])
+    assert probe["rerun"] == probe["first"] and sum(probe["first"].values()) == 1000
+    assert probe["other"] != probe["first"]  # another seed, another sample
+    rejected = probe["rejected"]
+    assert rejected and all(codes for codes in rejected.values()), rejected
+    assert all(c.startswith("E5") for what in ("loop a billion times", "build a gigantic number")
+               for c in rejected[what]), rejected
+    checks = probe["checks"]
+    assert {(job_id, name) for job_id, name, _, _ in checks} == {
+        (job_id, name) for job_id in probe["ids"]
+        for name in ("compiled.aqo.json", "compiled.qasm", "job.yaml", "program.eigen.py",
+                     "results.json")}
+    assert all(recorded == recomputed for _, _, recorded, recomputed in checks), checks
+    # Recomputed here too, from the files on the server's disk, not through the engine.
+    for job_id in probe["ids"]:
+        folder = server.home / "circuit_fs" / job_id
+        meta = json.loads((folder / "meta.json").read_text())
+        assert meta["seeds"]["job"] == 42, meta["seeds"]
+        for name, entry in meta["artifacts"].items():
+            assert sha256((folder / name).read_bytes()).hexdigest() == entry["sha256"], name
+
+
+@pytest.mark.slow
+def test_06_sweeps_and_scale(server: LiveServer) -> None:
+    _, probe = execute(server, NAMES[5])
+    angles, exact, sampled = (np.array(probe["sweep"][k]) for k in ("angles", "exact",
+                                                                     "sampled"))
+    assert len(angles) == 41
+    assert np.allclose(exact, np.cos(angles), atol=1e-9)
+    sigma = np.sqrt((1 - np.cos(angles) ** 2) / 200)  # 200 shots per angle
+    assert np.all(np.abs(sampled - np.cos(angles)) <= 5 * sigma + 0.02), sampled
+    states, counts = probe["states"], probe["server_counts"]
+    assert len(states) >= 20 and set(states) == {"DONE"}, states
+    assert all(sum(c.values()) == 400 for c in counts), counts
+    assert probe["urgent"] == "DONE" and probe["overtaken"] >= 1, probe["overtaken"]
+    assert probe["cancelled"] == "CANCELLED"
+    if find_spec("distributed") is None:
+        assert probe["dask"] is None
+        return
+    dask = probe["dask"]
+    assert dask is not None and set(dask["states"]) == {"DONE"}, dask
+    assert dask["counts"] == counts  # the job seed fixes the simulator, whatever the executor
 
 
 # -- the committed files ----------------------------------------------------------------------
