@@ -9,7 +9,7 @@ submit, list, read and cancel, and the one holding the home's scheduler lease ru
 
 from __future__ import annotations
 
-import io
+import contextlib
 import json
 import os
 import threading
@@ -17,7 +17,6 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -38,18 +37,19 @@ from eigen_engine.errors import (
 from eigen_engine.ir.canonical import canonical_bytes
 from eigen_engine.job import Job, JobResult
 from eigen_engine.jobspec import JobOptions, load_jobspec
-from eigen_engine.qfs.artifacts import ArtifactStore
+from eigen_engine.qfs.artifacts import META_NAME, ArtifactStore
 from eigen_engine.qfs.atomic import BackgroundSync
 from eigen_engine.qfs.index import JobIndex
 from eigen_engine.qfs.ledger import ResourceLedger
+from eigen_engine.qfs.outcome import JobFacts, ResultStorage, store_outcome
 from eigen_engine.qfs.state_store import StateStore
 from eigen_engine.qrtx.events import EventHub, JobEvent
-from eigen_engine.qrtx.executors import Executor, create_executor
+from eigen_engine.qrtx.executors import Executor, LocalExecutor, create_executor
 from eigen_engine.qrtx.lease import SchedulerLease
 from eigen_engine.qrtx.records import JobRecord, Progress, validate_job_id
 from eigen_engine.qrtx.scheduler import JobPlan, Scheduler, SchedulerConfig, fail_dependents
 from eigen_engine.qrtx.states import TERMINAL, JobState
-from eigen_engine.runtime.task import calibrate_device, run_job, run_jobs
+from eigen_engine.runtime.task import JobTask, calibrate_device, run_job, run_jobs
 from eigen_engine.submission import (
     Prepared,
     Submission,
@@ -62,7 +62,6 @@ __all__ = ["Engine", "default_home"]
 
 _COMPILE_CACHE_SIZE = 256
 _ACCEPT_CHUNK = 64  # jobs of a submit_many written and queued together
-_PACKAGES = ("eigen-jupyter", "qiskit", "qiskit-aer", "cirq-core", "numpy", "scipy")
 
 
 def default_home() -> Path:
@@ -85,7 +84,9 @@ class Engine:
         home: The engine home (default :func:`default_home`).
         executor: ``"local"`` (a process pool, default), ``"dask"``, or an executor object.
         workers: Worker processes of the local pool (default: the CPU count).
-        dask_address: Scheduler address of a Dask cluster (``executor="dask"``).
+        dask_address: Scheduler address of a Dask cluster (``executor="dask"``); without
+            one the engine starts a ``LocalCluster`` of ``workers`` processes on this machine
+            when the first job runs, and stops it on :meth:`close`.
         default_target: Target of jobs that name none anywhere (default ``simulator``).
         memory_bytes: Simulator memory budget for admission (default 75% of what is free).
         durability: ``"batched"`` (default): artifacts are replaced atomically at once and
@@ -137,6 +138,8 @@ class Engine:
         self._changed = threading.Condition()
         self._plans: dict[str, JobPlan] = {}
         self._compile_s: dict[str, float] = {}
+        self._workers_store = False  # set when the executor shares this home's filesystem
+        self._cluster: Any = None  # the LocalCluster of executor="dask" without an address
         self._calibrations: dict[str, dict[str, float]] = {}
         self._compiled: OrderedDict[tuple[Any, ...], CompiledProgram] = OrderedDict()
         self._closed = False
@@ -153,6 +156,8 @@ class Engine:
             persist=self._persist,
             on_progress=self._on_progress,
             recompile=self._recompile,
+            task_for=self._task_for,
+            discard=self._discard,
             config=scheduler,
         )
         if run_scheduler:
@@ -586,6 +591,8 @@ class Engine:
                 return
             self._closed = True
         self._scheduler.close()
+        if self._cluster is not None:
+            self._cluster.close()
         self._index.close()
         if self._sync is not None:
             self._sync.close()
@@ -598,14 +605,33 @@ class Engine:
 
     def _make_executor(self) -> Executor:
         if not isinstance(self._executor_spec, str):
-            return self._executor_spec
-        if self._executor_spec == "dask":
-            if not self._dask_address:
-                raise FailedPrecondition(
-                    "executor 'dask' needs a scheduler address: Engine(dask_address='tcp://...')"
-                )
-            return create_executor("dask", client_or_address=self._dask_address)
-        return create_executor(self._executor_spec, max_workers=self._workers)
+            executor = self._executor_spec
+        elif self._executor_spec == "dask":
+            address = self._dask_address or self._start_local_cluster()
+            executor = create_executor("dask", client_or_address=address)
+        else:
+            executor = create_executor(self._executor_spec, max_workers=self._workers)
+        # Processes of this machine write into this home themselves; Dask workers may be
+        # elsewhere, so their results come back here to be written.
+        self._workers_store = isinstance(executor, LocalExecutor)
+        return executor
+
+    def _start_local_cluster(self) -> str:
+        """A Dask ``LocalCluster`` for ``executor="dask"`` without an address (closed with
+        the engine); return its scheduler address."""
+        try:
+            from distributed import LocalCluster
+        except ImportError as exc:
+            raise ImportError(
+                "the dask executor needs dask.distributed: pip install 'eigen-jupyter[dask]', "
+                "or use executor='local'"
+            ) from exc
+        if self._cluster is None:
+            self._cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=self._workers or os.cpu_count() or 1, threads_per_worker=1,
+                processes=True, dashboard_address=None,
+            )
+        return str(self._cluster.scheduler_address)
 
     def _plan(self, record: JobRecord) -> JobPlan:
         with self._lock:
@@ -618,46 +644,52 @@ class Engine:
         task = stored_task(record, spec, self._store.read(record.id, "compiled.aqo.json"))
         return JobPlan(task, is_batchable(task, record.qubits or 0))
 
-    def _persist(self, record: JobRecord, outcome: dict[str, Any]) -> None:
-        """Write ``results.json`` (and a captured state), then ``meta.json`` with hashes."""
-        job_id = record.id
-        # An earlier attempt killed mid-write may have left temps; only we write here now.
-        self._store.clean_temps(job_id)
-        metadata = dict(outcome.get("metadata") or {})
-        captured = outcome.get("state")
-        if captured:
-            import numpy as np
+    def _task_for(self, record: JobRecord, plan: JobPlan) -> Any:
+        """The task sent for a job now RUNNING: a small sampling job on workers that share
+        this home's filesystem also stores its own results (in parallel, not one after
+        another here); hybrid jobs do not, as their iteration log is written here."""
+        task = plan.task
+        if not (self._workers_store and isinstance(task, JobTask) and task.kind == "sampling"):
+            return task
+        storage = ResultStorage(str(self.home), fsync=self._sync is None,
+                                facts=self._facts(record),
+                                known=self._store.take_hashes(record.id))
+        return replace(task, storage=storage)
 
-            array = np.load(io.BytesIO(captured["npy"]), allow_pickle=False)
-            metadata["state_sha256"] = self._state_store.put(
-                array, {"job_id": job_id, "kind": captured["kind"], "qubits": record.qubits}
-            )
-        result = JobResult(job_id, JobState.DONE, outcome.get("counts"), outcome.get("outputs"),
-                           metadata)
-        self._store.write_json(job_id, "results.json", result.to_dict())
-        stamps = record.timestamps
-        now = time.time()
+    def _facts(self, record: JobRecord) -> JobFacts:
         with self._lock:
-            compile_s = self._compile_s.pop(job_id, None)
-            self._plans.pop(job_id, None)
-        self._store.write_meta(
-            job_id,
-            {
-                "versions": _versions(),
-                "seeds": {"job": record.seed, "simulator": metadata.get("seed")},
-                "target": record.target,
-                "attempt": record.attempt,
-                "source_sha256": record.source_sha256,
-                "aqo_sha256": record.aqo_sha256,
-                "timings": {
-                    "compile_s": compile_s,
-                    "queued_s": _span(stamps, JobState.QUEUED, JobState.RUNNING),
-                    "run_s": now - stamps.get(JobState.RUNNING, now),
-                    "total_s": now - record.created_at,
-                    **dict(outcome.get("timings") or {}),
-                },
-            },
+            compile_s = self._compile_s.pop(record.id, None)
+            self._plans.pop(record.id, None)
+        stamps = record.timestamps
+        return JobFacts(
+            job_id=record.id,
+            seed=record.seed,
+            target=record.target,
+            attempt=record.attempt,
+            source_sha256=record.source_sha256,
+            aqo_sha256=record.aqo_sha256,
+            qubits=record.qubits,
+            created_at=record.created_at,
+            running_at=stamps.get(JobState.RUNNING, time.time()),
+            compile_s=compile_s,
+            queued_s=_span(stamps, JobState.QUEUED, JobState.RUNNING),
         )
+
+    def _persist(self, job_id: str, outcome: dict[str, Any]) -> None:
+        """Write ``results.json`` (and a captured state), then ``meta.json`` with hashes;
+        for an outcome its worker stored, only have the files flushed to disk."""
+        if not outcome.get("stored"):
+            facts = self._facts(self._index.get(job_id))
+            store_outcome(self._store, self._state_store, facts, outcome)
+        elif self._sync is not None:
+            self._sync.mark()
+
+    def _discard(self, job_id: str, outcome: dict[str, Any]) -> None:
+        """A job ended otherwise (cancelled, timed out) while its results were stored."""
+        del outcome
+        for name in (META_NAME, "results.json"):
+            with contextlib.suppress(FileNotFoundError):
+                self._store.path(job_id, name).unlink()
 
     def _on_progress(self, job_id: str, report: dict[str, Any]) -> None:
         """Store a worker's iteration records and progress, and announce it (≤ 10/s)."""
@@ -688,16 +720,4 @@ def _jsonable(options: Mapping[str, Any]) -> Any:
     return json.loads(json.dumps(options, sort_keys=True, default=repr))
 
 
-_VERSIONS: dict[str, str] = {}
-
-
-def _versions() -> dict[str, str]:
-    """Installed versions of eigen and the simulator stack (read once, without importing)."""
-    if not _VERSIONS:
-        for package in _PACKAGES:
-            try:
-                _VERSIONS[package] = version(package)
-            except PackageNotFoundError:
-                _VERSIONS[package] = "not installed"
-    return dict(_VERSIONS)
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from eigen_engine.qfs.outcome import result_document
 from eigen_engine.qrtx.records import JobRecord
 from eigen_engine.qrtx.states import JobState
 
@@ -36,15 +37,8 @@ class JobResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Return ``{"job_id", "state", "results": {"counts", "outputs", "metadata"}}``."""
-        return {
-            "job_id": self.job_id,
-            "state": self.state.value,
-            "results": {
-                "counts": None if self.counts is None else dict(self.counts),
-                "outputs": self.outputs,
-                "metadata": dict(self.metadata),
-            },
-        }
+        return result_document(self.job_id, self.state.value, self.counts, self.outputs,
+                               self.metadata)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> JobResult:

@@ -19,13 +19,13 @@ ALLOWED: dict[str, set[str]] = {
     "qfs": {"ir", "qfs", "errors", "qrtx"},
     "qrtx": {"ir", "compiler", "qrtx", "qfs", "drivers", "errors", "jobspec"},
     "drivers": {"ir", "drivers", "errors"},
-    "runtime": {"ir", "compiler", "drivers", "runtime", "errors", "qrtx"},
+    "runtime": {"ir", "compiler", "drivers", "runtime", "errors", "qrtx", "qfs"},
 }
 
 # Top-level modules of eigen_engine that sit above the packages.
 MODULE_ALLOWED: dict[str, set[str]] = {
     "submission": {"compiler", "drivers", "errors", "jobspec", "qfs", "qrtx", "runtime"},
-    "job": {"qrtx", "engine"},
+    "job": {"qfs", "qrtx", "engine"},
     "engine": {"compiler", "drivers", "errors", "ir", "jobspec", "job", "qfs", "qrtx",
                "runtime", "submission"},
     "remote": {"compiler", "drivers", "engine", "errors", "ir", "jobspec", "job", "qfs",

@@ -11,13 +11,12 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from eigen_engine.errors import ErrorDetail, InvalidArgument, NotFound, StorageError
 from eigen_engine.ir.canonical import sha256_hex
 from eigen_engine.qfs.atomic import (
     TEMP_SUFFIX,
-    BackgroundSync,
     fsync_dir,
     remove_stale_temps,
     sha256_file,
@@ -31,6 +30,8 @@ __all__ = [
     "META_VERSION",
     "ArtifactMismatch",
     "ArtifactStore",
+    "KnownHashes",
+    "SyncMarker",
 ]
 
 ARTIFACT_NAMES: frozenset[str] = frozenset(
@@ -53,6 +54,16 @@ _RESERVED_META_KEYS = frozenset({"meta_version", "job_id", "artifacts"})
 _BLOBS = "blobs"
 _SHAREABLE = frozenset({"program.eigen.py", "compiled.aqo.json", "compiled.qasm"})
 _HASH_MEMORY_JOBS = 20_000  # jobs whose written-file hashes are remembered for meta.json
+
+KnownHashes = dict[str, tuple[str, int, int]]
+"""Hashes of files a store wrote: ``{name: (sha256, size, mtime_ns)}``."""
+
+
+class SyncMarker(Protocol):
+    """Group commit: told after each write that something awaits a flush to disk."""
+
+    def mark(self) -> None:
+        """Note that something was written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,21 +113,22 @@ class ArtifactStore:
     """
 
     def __init__(
-        self, home: str | os.PathLike[str], *, sync: BackgroundSync | None = None
+        self, home: str | os.PathLike[str], *, sync: SyncMarker | None = None
     ) -> None:
         """Open (lazily creating) the artifact area of the engine home ``home``.
 
         Args:
             home: The engine home.
-            sync: Group-commit flusher. Without one, every write is fsynced before it
-                returns; with one, writes are atomic at once and flushed to disk by it.
+            sync: Group commit (a :class:`~eigen_engine.qfs.atomic.BackgroundSync`). Without
+                one, every write is fsynced before it returns; with one, writes are atomic at
+                once and flushed to disk by it.
         """
         self.home = Path(home)
         self.root = self.home / "circuit_fs"
         self._append_lock = threading.Lock()
         self._sync = sync
         self._hash_lock = threading.Lock()
-        self._hashes: dict[str, dict[str, tuple[str, int, int]]] = {}
+        self._hashes: dict[str, KnownHashes] = {}
 
     def job_dir(self, job_id: str) -> Path:
         """Return the directory of a job (it may not exist yet).
@@ -188,6 +200,19 @@ class ArtifactStore:
             if len(self._hashes) >= _HASH_MEMORY_JOBS and job_id not in self._hashes:
                 self._hashes.pop(next(iter(self._hashes)))
             self._hashes.setdefault(job_id, {})[name] = (sha, info.st_size, info.st_mtime_ns)
+
+    def take_hashes(self, job_id: str) -> KnownHashes:
+        """Hand over (and forget) the hashes of a job's files this store wrote, for another
+        store that writes the job's ``meta.json`` (a worker's)."""
+        with self._hash_lock:
+            return self._hashes.pop(job_id, {})
+
+    def remember_hashes(self, job_id: str, known: Mapping[str, tuple[str, int, int]]) -> None:
+        """Take over hashes from :meth:`take_hashes` of another store (checked again against
+        each file's size and mtime when ``meta.json`` is written)."""
+        if known:
+            with self._hash_lock:
+                self._hashes.setdefault(job_id, {}).update(known)
 
     def read(self, job_id: str, name: str) -> bytes:
         """Return an artifact's bytes.

@@ -415,13 +415,15 @@ class JobIndex:
         ids = [validate_job_id(job_id) for job_id in job_ids]
         new_state = JobState(new_state)
         error_fields = _error_fields(new_state, error)
-        stamp = time.time() if now is None else now
         allowed = None
         if expected is not None:
             allowed = {expected} if isinstance(expected, JobState) else set(expected)
         out: builtins.list[JobRecord] = []
         with self._write() as conn:
             for job_id in ids:
+                # Each job gets the moment its own change was made (unless ``now`` is
+                # given), so recorded times keep the order of ``job_ids``.
+                stamp = time.time() if now is None else now
                 out.append(
                     self._transition_in(conn, job_id, new_state, stamp, error_fields, allowed)
                 )

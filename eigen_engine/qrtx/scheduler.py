@@ -87,7 +87,9 @@ class _Inflight:
 
 
 Planner = Callable[[JobRecord], JobPlan]
-Persister = Callable[[JobRecord, dict[str, Any]], None]
+Dispatcher = Callable[[JobRecord, JobPlan], Any]
+Persister = Callable[[str, dict[str, Any]], None]
+Discarder = Callable[[str, dict[str, Any]], None]
 ProgressSink = Callable[[str, dict[str, Any]], None]
 Recompiler = Callable[[JobRecord], None]
 
@@ -104,9 +106,14 @@ class Scheduler:
         run_one: Picklable task function for one job: ``run_one(task) -> outcome``.
         run_many: Picklable task function for a batch: ``run_many(tasks) -> [outcome]``.
         plan: Builds a job's :class:`JobPlan` (from a cache, or from QFS).
-        persist: Writes a finished job's results and ``meta.json`` (before DONE).
+        persist: Writes a finished job's results and ``meta.json`` (before DONE), unless
+            the worker stored them already (the outcome says ``"stored": True``).
         on_progress: Receives ``(job_id, report)`` progress reports from workers.
         recompile: Compiles again a job an earlier engine left PENDING or COMPILING.
+        task_for: The task argument to send for a job that just went RUNNING (default:
+            ``plan.task``); lets the engine add what is known only now (attempt, times).
+        discard: Undoes what a successful outcome stored when the job ended otherwise
+            meanwhile (cancelled, timed out).
         config: Tuning.
     """
 
@@ -124,6 +131,8 @@ class Scheduler:
         persist: Persister,
         on_progress: ProgressSink,
         recompile: Recompiler,
+        task_for: Dispatcher | None = None,
+        discard: Discarder | None = None,
         config: SchedulerConfig | None = None,
     ) -> None:
         self._index = index
@@ -138,9 +147,12 @@ class Scheduler:
         self._persist = persist
         self._on_progress = on_progress
         self._recompile = recompile
+        self._task_for: Dispatcher = task_for or (lambda _record, plan: plan.task)
+        self._discard: Discarder = discard or (lambda _job_id, _outcome: None)
         self._config = config or SchedulerConfig()
         self._wake = threading.Condition()
         self._stopping = False
+        self._woken = False  # wake() was called since the scheduler last went to sleep
         self._done: collections.deque[_Inflight] = collections.deque()
         self._inflight: dict[str, _Inflight] = {}
         self._task_of: dict[str, str] = {}
@@ -157,8 +169,13 @@ class Scheduler:
         self._thread.start()
 
     def wake(self) -> None:
-        """Look at the queue now (new work, a cancel) instead of at the next poll."""
+        """Look at the queue now (new work, a cancel) instead of at the next poll.
+
+        A wake-up that comes while the scheduler is busy is remembered, so work queued just
+        after it read the queue is seen at once, not at the next poll.
+        """
         with self._wake:
+            self._woken = True
             self._wake.notify_all()
 
     @property
@@ -239,8 +256,9 @@ class Scheduler:
 
     def _sleep(self, seconds: float) -> None:
         with self._wake:
-            if not self._stopping and not self._done:
+            if not (self._stopping or self._done or self._woken):
                 self._wake.wait(max(seconds, 0.0))
+            self._woken = False
 
     def _next_wake(self) -> float:
         wait = self._config.poll_interval_s
@@ -321,7 +339,10 @@ class Scheduler:
             executor = self.ensure_executor()
             free = executor.max_workers - len(self._inflight)
         per_task = max(1, min(self._config.batch_max, math.ceil(len(records) / max(free, 1))))
-        batch: list[tuple[JobRecord, JobPlan]] = []
+        # Choose the jobs that fit (workers, memory), start them in one transaction, then
+        # hand them out: a job alone, or small sampling jobs ``per_task`` to a task.
+        chosen: list[tuple[JobRecord, JobPlan]] = []
+        batched = 0
         for record in records:
             if free <= 0:
                 break
@@ -333,27 +354,52 @@ class Scheduler:
             if not self._ledger.try_acquire(record.id, record.memory_bytes or 0,
                                             record.qubits or 0):
                 break  # strict priority: wait until running jobs free their memory
-            if not self._start(record):
-                self._ledger.release(record.id)
-                continue
-            if plan.batchable and record.id not in self._solo and record.timeout_s is None:
+            chosen.append((record, plan))
+            if self._batchable(record, plan):
+                batched += 1
+                if batched < per_task:
+                    continue
+                batched = 0
+            free -= 1
+        batch: list[tuple[JobRecord, JobPlan]] = []
+        for record, plan in self._start(chosen):
+            if self._batchable(record, plan):
                 batch.append((record, plan))
                 if len(batch) >= per_task:
                     self._submit(batch)
                     batch = []
-                    free -= 1
                 continue
             self._submit([(record, plan)])
-            free -= 1
         if batch:
             self._submit(batch)
 
-    def _start(self, record: JobRecord) -> bool:
+    def _batchable(self, record: JobRecord, plan: JobPlan) -> bool:
+        return plan.batchable and record.id not in self._solo and record.timeout_s is None
+
+    def _start(
+        self, chosen: list[tuple[JobRecord, JobPlan]]
+    ) -> list[tuple[JobRecord, JobPlan]]:
+        """Move the chosen jobs to RUNNING (one transaction); return those that went."""
+        if not chosen:
+            return []
         try:
-            self._change(record.id, JobState.RUNNING, expected=JobState.QUEUED)
+            running = self._index.transition_many(
+                [record.id for record, _ in chosen], JobState.RUNNING, expected=JobState.QUEUED
+            )
         except (FailedPrecondition, JobNotFound):
-            return False  # cancelled (or started by another engine) meanwhile
-        return True
+            # One was cancelled (or started by another engine) meanwhile: go one by one.
+            started = []
+            for record, plan in chosen:
+                now_running = self._change(record.id, JobState.RUNNING,
+                                           expected=JobState.QUEUED, quiet=True)
+                if now_running is None:
+                    self._ledger.release(record.id)
+                else:
+                    started.append((now_running, plan))
+            return started
+        for record in running:
+            self._hub.publish_state(record)
+        return [(record, plan) for record, (_, plan) in zip(running, chosen, strict=True)]
 
     def _submit(self, group: list[tuple[JobRecord, JobPlan]]) -> None:
         assert self._executor is not None
@@ -362,12 +408,12 @@ class Scheduler:
         timeout = group[0][0].timeout_s if len(group) == 1 else None
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
+            tasks = tuple(self._task_for(record, plan) for record, plan in group)
             if len(group) == 1:
                 future = self._executor.submit(
-                    key, self._run_one, group[0][1].task, on_progress=self._progress
+                    key, self._run_one, tasks[0], on_progress=self._progress
                 )
             else:
-                tasks = tuple(plan.task for _, plan in group)
                 future = self._executor.submit(
                     key, self._run_many, tasks, on_progress=self._progress
                 )
@@ -430,33 +476,64 @@ class Scheduler:
                 self._fail(job_id, ErrorCode.INTERNAL, f"the worker task failed: {exc}")
             return
         outcomes = value if isinstance(value, list) else [value]
-        for outcome in outcomes:
-            self._settle_one(outcome)
+        done = [outcome for outcome in outcomes if self._settle_one(outcome)]
+        self._finish_done(done)
 
-    def _settle_one(self, outcome: dict[str, Any]) -> None:
+    def _finish_done(self, outcomes: list[dict[str, Any]]) -> None:
+        """Move the jobs of stored successful outcomes to DONE, in one transaction."""
+        if not outcomes:
+            return
+        try:
+            records = self._index.transition_many(
+                [outcome["job_id"] for outcome in outcomes], JobState.DONE,
+                expected=JobState.RUNNING,
+            )
+        except (FailedPrecondition, JobNotFound):
+            # One was cancelled or timed out meanwhile: go one by one, dropping its outcome.
+            for outcome in outcomes:
+                if self._change(outcome["job_id"], JobState.DONE, expected=JobState.RUNNING,
+                                quiet=True) is None:
+                    self._drop(outcome)
+            return
+        for record in records:
+            self._hub.publish_state(record)
+
+    def _drop(self, outcome: dict[str, Any]) -> None:
+        """The job ended otherwise while it ran: its outcome (and anything stored) goes."""
+        try:
+            self._discard(outcome["job_id"], outcome)
+        except (EigenError, OSError) as exc:
+            _log.warning("could not discard the results of job %s: %s", outcome["job_id"], exc)
+
+    def _settle_one(self, outcome: dict[str, Any]) -> bool:
+        """Act on one outcome; return ``True`` for a success whose results are stored and
+        whose job should now go DONE."""
         job_id = outcome["job_id"]
         self._solo.discard(job_id)
-        try:
-            record = self._index.get(job_id)
-        except JobNotFound:
-            return
-        if record.state is not JobState.RUNNING:
-            return  # cancelled or timed out meanwhile: the outcome is dropped
+        stored = bool(outcome.get("ok") and outcome.get("stored"))
+        record = None
+        if not stored:  # (a stored outcome's state is checked by the DONE transition)
+            try:
+                record = self._index.get(job_id)
+            except JobNotFound:
+                return False
+            if record.state is not JobState.RUNNING:
+                return False  # cancelled or timed out meanwhile: the outcome is dropped
         if outcome.get("ok"):
             try:
-                self._persist(record, outcome)
+                self._persist(job_id, outcome)
             except EigenError as exc:
                 self._fail(job_id, exc.code, f"could not store the results: {exc.message}")
-                return
+                return False
             except OSError as exc:
                 self._fail(job_id, ErrorCode.INTERNAL, f"could not store the results: {exc}")
-                return
-            self._change(job_id, JobState.DONE, expected=JobState.RUNNING, quiet=True)
-            return
+                return False
+            return True
+        assert record is not None
         if outcome.get("cancelled"):
             self._change(job_id, JobState.CANCELLED, expected=JobState.RUNNING, quiet=True)
             fail_dependents(self._index, self._hub, job_id)
-            return
+            return False
         error = outcome.get("error") or {}
         code = ErrorCode(error.get("code", ErrorCode.INTERNAL.value))
         message = str(error.get("message", "the job failed"))
@@ -464,11 +541,12 @@ class Scheduler:
             backoff = self._config.retry_backoff_s * 2 ** (record.attempt - 1)
             self._not_before[job_id] = time.monotonic() + backoff
             self._requeue(job_id, f"transient driver error: {message}", count_attempt=True)
-            return
+            return False
         if error.get("transient"):
             message = (f"{message} (gave up after {record.attempt} attempt(s); raise "
                        "runtime.retry.max_attempts to try more often)")
         self._fail(job_id, code, message)
+        return False
 
     def _fail(self, job_id: str, code: ErrorCode, message: str) -> None:
         """Move a job to ERROR (if it has not finished) and fail the jobs waiting on it."""

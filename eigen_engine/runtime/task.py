@@ -10,7 +10,10 @@ Outcome dicts:
 - ``{"job_id", "ok": True, "counts", "outputs", "metadata", "timings", "state"}`` where
   ``state`` is ``None`` or ``{"kind", "npy"}`` (the captured final state as ``.npy`` bytes);
 - ``{"job_id", "ok": False, "error": {"type", "code", "message", "transient"}}``;
-- ``{"job_id", "ok": False, "cancelled": True}`` when the job stopped on a cancel request.
+- ``{"job_id", "ok": False, "cancelled": True}`` when the job stopped on a cancel request;
+- ``{"job_id", "ok": True, "stored": True}`` when the task carried a
+  :class:`~eigen_engine.qfs.outcome.ResultStorage` and the worker wrote ``results.json`` and
+  ``meta.json`` itself.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from eigen_engine.drivers.protocol import QDriver
 from eigen_engine.drivers.registry import resolve_target
 from eigen_engine.errors import EigenError, ErrorCode, JobCancelled, TransientDriverError
 from eigen_engine.ir.aqo import Circuit, circuit_from_aqo
+from eigen_engine.qfs.outcome import ResultStorage, store_in_worker
 
 __all__ = [
     "PROGRESS_INTERVAL_S",
@@ -54,6 +58,8 @@ class JobTask:
         noise_model: Noise string, or ``None`` for the device's own.
         optimization_level: Transpiler effort (0: run the gates as written).
         capture_state: Also return the final state (L2 state store).
+        storage: Store the results here in the worker (set at dispatch, when the worker
+            shares the engine home's filesystem); ``None``: send them back.
     """
 
     job_id: str
@@ -65,6 +71,7 @@ class JobTask:
     noise_model: str | None = None
     optimization_level: int = 0
     capture_state: bool = False
+    storage: ResultStorage | None = None
 
 
 class WorkerHooks:
@@ -149,7 +156,7 @@ def run_job(task: JobTask) -> dict[str, Any]:
         return {"job_id": task.job_id, "ok": False, "cancelled": True}
     except Exception as exc:  # reported as the job's error, never lost in the pool
         return {"job_id": task.job_id, "ok": False, "error": describe_error(exc)}
-    return {
+    outcome = {
         "job_id": task.job_id,
         "ok": True,
         **body,
@@ -160,6 +167,9 @@ def run_job(task: JobTask) -> dict[str, Any]:
             "worker_total_s": time.perf_counter() - started,
         },
     }
+    if task.storage is not None:
+        return store_in_worker(task.storage, outcome)
+    return outcome
 
 
 def calibrate_device(device_id: str, noise_model: str | None) -> dict[str, float]:

@@ -8,6 +8,8 @@ to the real Aer driver, so a job that gets through returns real counts:
 - ``testdrv:flaky`` raises ``TransientDriverError`` the first time it sees a seed, then
   samples (the state survives the worker in a marker file);
 - ``testdrv:crash`` ends its worker process with ``os._exit(1)``;
+- ``testdrv:pause`` waits until the test creates :data:`RELEASE` in the marker dir (at
+  most :data:`PAUSE_MAX_S`), then samples;
 - ``testdrv:fail`` raises a permanent ``DriverError``.
 
 Engine workers are separate interpreters, so the driver must be registered there too: an
@@ -56,7 +58,11 @@ DRIVER = "testdrv"
 SLEEP_S = 120.0
 """How long ``testdrv:sleep`` sleeps: far longer than any test waits for it."""
 
-_DEVICES = ("sleep", "flaky", "crash", "fail")
+PAUSE_MAX_S = 60.0
+RELEASE = "release"
+"""File name in the marker dir that lets ``testdrv:pause`` jobs go on."""
+
+_DEVICES = ("sleep", "flaky", "crash", "fail", "pause")
 _marker_dir: Path | None = None
 
 
@@ -70,7 +76,7 @@ class TestDriver:
         """Nothing to configure."""
 
     def get_devices(self) -> list[DeviceInfo]:
-        """The four devices, described like Aer's state-vector device."""
+        """The devices, described like Aer's state-vector device."""
         aer = get_driver("aer").get_device_status("aer")
         return [
             replace(aer, id=f"{DRIVER}:{kind}", driver=DRIVER, description=f"test: {kind}")
@@ -104,6 +110,8 @@ class TestDriver:
             os._exit(1)
         elif kind == "fail":
             raise DriverError("testdrv:fail always fails; use another device")
+        elif kind == "pause":
+            _pause()
         elif kind == "flaky":
             if _marker_dir is None:
                 raise DriverError("testdrv:flaky needs install(marker_dir) in the worker")
@@ -125,6 +133,14 @@ class TestDriver:
     def calibrate_device(self, *args: Any, **kwargs: Any) -> Mapping[str, float]:
         """Not needed."""
         raise DriverError("testdrv cannot be calibrated")
+
+
+def _pause() -> None:
+    if _marker_dir is None:
+        raise DriverError("testdrv:pause needs install(marker_dir) in the worker")
+    deadline = time.monotonic() + PAUSE_MAX_S
+    while not (_marker_dir / RELEASE).exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def install(marker_dir: str | None = None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +21,11 @@ from eigen_engine.errors import ErrorCode, JobCancelled, JobFailed
 from eigen_engine.jobspec import load_jobspec
 from eigen_engine.qfs.artifacts import ArtifactStore
 from eigen_engine.qrtx.events import JobEvent
-from eigen_engine.qrtx.scheduler import SchedulerConfig
+from eigen_engine.qrtx.scheduler import Scheduler, SchedulerConfig
 from eigen_engine.qrtx.states import JobState
 from tests.engine.enginetools import (
     EXAMPLES,
+    RELEASE,
     SLEEP_S,
     EngineFactory,
     driver_executor,
@@ -243,6 +245,29 @@ def test_cancel_running_job_ends_its_worker(driver_engine: Engine) -> None:
     assert slow.state is JobState.CANCELLED
 
 
+def test_a_job_cancelled_inside_a_running_batch_keeps_no_results(
+    make_engine: EngineFactory, home: Path, testdrv: Path
+) -> None:
+    # Small sampling jobs share a worker task, and the worker writes their results.json and
+    # meta.json itself. A job cancelled while its batch runs is still run by the worker (the
+    # batch goes on for the others), but what the worker stored for it is removed.
+    with scheduler_held(home):
+        engine = make_engine(executor=driver_executor(testdrv))
+        paused = engine.submit(BELL_SOURCE, target="testdrv:pause", seed=1)
+        later = engine.submit(BELL_SOURCE, seed=2)
+    wait_for(lambda: later.state is JobState.RUNNING, timeout=60)
+    assert paused.state is JobState.RUNNING  # one task holds both: the one worker is busy
+    assert later.cancel().state is JobState.CANCELLED
+    (testdrv / RELEASE).touch()
+    assert set(paused.result(timeout=60).counts) <= {"00", "11"}
+    store = ArtifactStore(home)
+    assert store.verify(paused.id) == []
+    assert store.read_meta(paused.id)["timings"]["run_s"] > 0
+    wait_for(lambda: "results.json" not in engine.artifacts(later.id), timeout=30)
+    assert later.state is JobState.CANCELLED
+    assert "meta.json" not in engine.artifacts(later.id)
+
+
 def test_timeout_fails_the_job_with_deadline_exceeded(driver_engine: Engine) -> None:
     job = driver_engine.submit(BELL_SOURCE, target="testdrv:sleep", timeout=1.0)
     record = job.wait(timeout=120)
@@ -326,3 +351,24 @@ def test_worker_that_dies_fails_only_its_job(
         assert set(job.result(timeout=120).counts) <= {"00", "11"}
     # The pool replaced the dead worker: a later job runs as well.
     assert engine.submit(BELL_SOURCE, seed=3).wait(timeout=120).state is JobState.DONE
+
+
+def test_a_job_submitted_while_the_scheduler_is_busy_starts_without_waiting_for_a_poll(
+    make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A job queued while the scheduler thread is busy (here: each look at the queue is made
+    # to take 20 ms longer, like a slow disk) must not wait for the next poll: with a 30 s
+    # poll interval, a lost wake-up would stall it far past the 10 s it is given.
+    dispatch = Scheduler._dispatch
+
+    def slow_dispatch(self: Scheduler) -> None:
+        dispatch(self)
+        time.sleep(0.02)
+
+    monkeypatch.setattr(Scheduler, "_dispatch", slow_dispatch)
+    engine = make_engine(scheduler=SchedulerConfig(poll_interval_s=30.0))
+    engine.submit(BELL_SOURCE, seed=0).result(timeout=120)  # start the worker
+    for seed in range(1, 31):
+        time.sleep(0.005 * (seed % 5))  # land in different moments of the iteration
+        assert set(engine.submit(BELL_SOURCE, seed=seed, shots=16).result(timeout=10).counts) \
+            <= {"00", "11"}

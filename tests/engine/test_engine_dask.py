@@ -51,3 +51,19 @@ def test_jobs_run_on_a_dask_cluster(tmp_path: Path, client) -> None:  # type: ig
         lines = engine.artifact(hybrid.id, "iterations.jsonl").splitlines()
         assert len(lines) == engine.status(hybrid.id).progress.evaluations
         assert engine.status(bell.id).state is JobState.DONE
+
+
+def test_dask_without_an_address_runs_on_a_local_cluster_it_stops(tmp_path: Path) -> None:
+    # executor="dask" alone starts a LocalCluster with the first job and stops it on close();
+    # its workers send results back to be stored here (they might not share this disk).
+    engine = Engine(tmp_path, executor="dask", workers=1)
+    try:
+        job = engine.submit(BELL, seed=9, shots=300)
+        counts = job.result(timeout=180).counts
+        assert counts is not None and set(counts) <= {"00", "11"}
+        assert engine._store.verify(job.id) == []
+        address = engine._cluster.scheduler_address
+    finally:
+        engine.close()
+    with pytest.raises((OSError, TimeoutError)):
+        distributed.Client(address, timeout=2)
