@@ -54,6 +54,7 @@ _RESERVED_META_KEYS = frozenset({"meta_version", "job_id", "artifacts"})
 _BLOBS = "blobs"
 _SHAREABLE = frozenset({"program.eigen.py", "compiled.aqo.json", "compiled.qasm"})
 _HASH_MEMORY_JOBS = 20_000  # jobs whose written-file hashes are remembered for meta.json
+_BLOB_MEMORY = 100_000  # blobs remembered as present
 
 KnownHashes = dict[str, tuple[str, int, int]]
 """Hashes of files a store wrote: ``{name: (sha256, size, mtime_ns)}``."""
@@ -129,6 +130,7 @@ class ArtifactStore:
         self._sync = sync
         self._hash_lock = threading.Lock()
         self._hashes: dict[str, KnownHashes] = {}
+        self._blobs: set[str] = set()  # blobs known to exist (saves a stat per link)
 
     def job_dir(self, job_id: str) -> Path:
         """Return the directory of a job (it may not exist yet).
@@ -172,18 +174,28 @@ class ArtifactStore:
         """Link ``target`` to the content-addressed copy of ``data``; ``False`` if this
         filesystem cannot (then the caller writes the file itself)."""
         blob = self.home / _BLOBS / sha
-        tmp = target.parent / (
-            f".{target.name}.{os.getpid()}.{threading.get_ident()}{TEMP_SUFFIX}"
-        )
+        tmp: Path | None = None
         try:
-            if not blob.is_file():
-                blob.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(blob, data, mode=0o444, fsync=self._sync is None)
-            os.link(blob, tmp)
-            os.replace(tmp, target)
+            if sha not in self._blobs:  # (blobs are never removed while an engine runs)
+                if not blob.is_file():
+                    blob.parent.mkdir(parents=True, exist_ok=True)
+                    write_atomic(blob, data, mode=0o444, fsync=self._sync is None)
+                if len(self._blobs) >= _BLOB_MEMORY:
+                    self._blobs.clear()
+                self._blobs.add(sha)
+            try:
+                os.link(blob, target)  # a new name: appears complete, at once
+            except FileExistsError:  # replacing a file: link aside, then rename over it
+                tmp = target.parent / (
+                    f".{target.name}.{os.getpid()}.{threading.get_ident()}{TEMP_SUFFIX}"
+                )
+                os.link(blob, tmp)
+                os.replace(tmp, target)
         except OSError:  # no hard links here, too many links to one inode, ...
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            self._blobs.discard(sha)
             return False
         if self._sync is None:
             fsync_dir(target.parent)
