@@ -32,7 +32,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -87,6 +87,7 @@ SERVER_RECORD: Final = "server.json"
 _log = logging.getLogger(__name__)
 _LONG_POLL_S: Final = 30.0  # one GET jobs/{id}?wait= at most this long (the server caps 60)
 _SLACK_S: Final = 15.0  # socket timeout beyond a long poll
+_BATCH_S_PER_REQUEST: Final = 0.05  # compile time a batch answer may take per request
 _EVENTS_LINGER_S: Final = 30.0  # the shared event socket outlives its last subscriber this long
 _ERROR_CLASSES: Final[Mapping[str, type[EigenError]]] = {
     name: cls
@@ -224,6 +225,8 @@ def error_from_envelope(envelope: Mapping[str, Any], status: int) -> EigenError:
     if issubclass(cls, CompileError):
         diagnostics = [d for d in map(_diagnostic, body.get("diagnostics") or ()) if d]
         exc = cls(message, diagnostics)
+        if details:  # the server's, e.g. with the field path of a request in a batch
+            exc.details = tuple(details)
     elif issubclass(cls, JobError):
         exc = cls(message, job_id=str(body.get("job_id") or ""), code=error_code,
                   details=details)
@@ -359,20 +362,46 @@ class RemoteEngine:
             CompileError, JobSpecError, InvalidArgument, DeviceNotFound, ResourceExhausted,
             JobNotFound: as ``Engine.submit``. ServerUnavailable: the server is gone.
         """
-        del owner  # the server takes the owner from the request's identity
-        body: dict[str, Any] = {
-            "source": source,
-            "jobspec": None if spec is None else _portable_jobspec(spec),
-            "target": target, "shots": shots, "priority": priority, "seed": seed,
-            "inputs": None if inputs is None else dict(inputs), "name": name,
-            "noise_model": noise_model, "entrypoint": entrypoint,
-            "dependencies": None if dependencies is None else list(dependencies),
-            "timeout": timeout, "max_attempts": max_attempts,
-            "capture_state": capture_state or None,
-            "optimization_level": optimization_level,
-        }
-        data = self._request("POST", "jobs", body={k: v for k, v in body.items() if v is not None})
+        body = _submit_body(
+            source, spec, target=target, shots=shots, priority=priority, seed=seed,
+            inputs=inputs, name=name, noise_model=noise_model, entrypoint=entrypoint,
+            dependencies=dependencies, timeout=timeout, max_attempts=max_attempts, owner=owner,
+            capture_state=capture_state, optimization_level=optimization_level,
+        )
+        data = self._request("POST", "jobs", body=body)
         return self._handle(JobRecord.from_dict(data).id)
+
+    def submit_many(self, requests: Iterable[Mapping[str, Any]]) -> list[Job]:
+        """Submit many jobs in one request (``POST jobs/batch``); see ``Engine.submit_many``.
+
+        Each request holds :meth:`submit`'s arguments by name. The server checks and
+        compiles every request first: if one is bad, none is submitted and the error names
+        its position (``request #i:``). A ``spec`` path is read here, as by :meth:`submit`.
+        The server takes at most 10,000 requests per call.
+
+        Example:
+            >>> jobs = engine.submit_many({"source": bell, "seed": s} for s in range(100))
+
+        Raises:
+            The errors of :meth:`submit`, with ``request #i:`` in front of the message;
+            ``InvalidArgument`` for more requests than the server takes at once.
+        """
+        bodies: list[dict[str, Any]] = []
+        for i, request in enumerate(requests):
+            try:
+                bodies.append(_submit_body(**request))
+            except EigenError as exc:
+                exc.message = f"request #{i}: {exc.message}"
+                exc.args = (exc.message,)
+                raise
+            except TypeError as exc:
+                raise TypeError(f"request #{i}: {exc}") from None
+        if not bodies:
+            return []
+        # Every program is compiled before the server answers: allow for it.
+        timeout = self.timeout + _BATCH_S_PER_REQUEST * len(bodies)
+        data = self._request("POST", "jobs/batch", body={"requests": bodies}, timeout=timeout)
+        return [self._handle(JobRecord.from_dict(j).id) for j in data["jobs"]]
 
     def compile(self, source: str, **options: Any) -> CompiledProgram:
         """Compile on the server without running; see ``Engine.compile``.
@@ -506,11 +535,22 @@ class RemoteEngine:
         """One device (``DeviceNotFound`` if unknown)."""
         return _device(self._request("GET", f"devices/{urllib.parse.quote(device_id, safe='')}"))
 
-    def calibrate(self, device_id: str, noise_model: str | None = None) -> dict[str, float]:
-        """Measure a simulator device's error figures on the server."""
+    def calibrate(
+        self, device_id: str, noise_model: str | None = None, *, timeout: float = 300.0
+    ) -> dict[str, float]:
+        """Measure a simulator device's error figures on the server; see ``Engine.calibrate``.
+
+        Args:
+            device_id: The device or target name.
+            noise_model: Noise to calibrate under (default: the device's own).
+            timeout: Seconds to wait for the server's answer (the probe circuits run there).
+
+        Raises:
+            DeviceNotFound: unknown device. ServerUnavailable: no answer within ``timeout``.
+        """
         body = {} if noise_model is None else {"noise_model": noise_model}
         path = f"devices/{urllib.parse.quote(device_id, safe='')}/calibrate"
-        return dict(self._request("POST", path, body=body)["calibration"])
+        return dict(self._request("POST", path, body=body, timeout=timeout)["calibration"])
 
     # -- cancelling -----------------------------------------------------------------------------
 
@@ -650,13 +690,20 @@ class RemoteEngine:
             data = json.dumps(body).encode("utf-8")
             headers["Content-Type"] = "application/json"
         request = urllib.request.Request(url, data=data, headers=headers, method=method)
+        seconds = timeout or self.timeout
         try:
-            with self._opener.open(request, timeout=timeout or self.timeout) as response:
+            with self._opener.open(request, timeout=seconds) as response:
                 payload: bytes = response.read()
         except urllib.error.HTTPError as exc:
             raise self._http_error(exc, path) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
+            if isinstance(reason, TimeoutError):
+                raise ServerUnavailable(
+                    f"the Eigen server at {self.url} did not answer {method} {path} within "
+                    f"{seconds:g} s; it may still be working on it (check with jobs() or "
+                    "status() before retrying a submission)"
+                ) from None
             raise ServerUnavailable(
                 f"cannot reach the Eigen server at {self.url} ({reason}); start one with "
                 "`eigen serve`, or unset EIGEN_SERVER_URL to use an embedded engine"
@@ -722,6 +769,44 @@ def _opener_for(url: str) -> urllib.request.OpenerDirector:
     if loopback:
         return urllib.request.build_opener(urllib.request.ProxyHandler({}))
     return urllib.request.build_opener()
+
+
+def _submit_body(
+    source: str | None = None,
+    spec: JobSpec | str | os.PathLike[str] | None = None,
+    *,
+    target: str | None = None,
+    shots: int | None = None,
+    priority: int | None = None,
+    seed: int | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    name: str | None = None,
+    noise_model: str | None = None,
+    entrypoint: str | None = None,
+    dependencies: Sequence[str] | None = None,
+    timeout: float | None = None,
+    max_attempts: int | None = None,
+    owner: str | None = None,
+    capture_state: bool = False,
+    optimization_level: int | None = None,
+) -> dict[str, Any]:
+    """The ``POST jobs`` body of ``Engine.submit``'s arguments (``None``s left out).
+
+    ``owner`` is dropped: the server records the request's authenticated identity.
+    """
+    del owner
+    body: dict[str, Any] = {
+        "source": source,
+        "jobspec": None if spec is None else _portable_jobspec(spec),
+        "target": target, "shots": shots, "priority": priority, "seed": seed,
+        "inputs": None if inputs is None else dict(inputs), "name": name,
+        "noise_model": noise_model, "entrypoint": entrypoint,
+        "dependencies": None if dependencies is None else list(dependencies),
+        "timeout": timeout, "max_attempts": max_attempts,
+        "capture_state": capture_state or None,
+        "optimization_level": optimization_level,
+    }
+    return {k: v for k, v in body.items() if v is not None}
 
 
 def _portable_jobspec(spec: JobSpec | str | os.PathLike[str]) -> str:

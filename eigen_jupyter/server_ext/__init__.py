@@ -6,6 +6,7 @@ verb     path (below ``{base_url}eigen/api/v1``)  what
 GET      ``health``                          liveness (never touches the store)
 GET      ``version``                         API and package versions (client handshake)
 POST     ``jobs``                            submit (201 + ``Location``)
+POST     ``jobs/batch``                      submit many, all or none (201)
 GET      ``jobs``                            list: ``state owner search limit offset``
 GET      ``jobs/{id}``                       one job; ``?wait=S`` long-polls until done
 DELETE   ``jobs/{id}``                       cancel

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 from tornado import web
 
-from eigen_engine.errors import ErrorDetail, FailedPrecondition, InvalidArgument
+from eigen_engine.errors import EigenError, ErrorDetail, FailedPrecondition, InvalidArgument
 from eigen_engine.qrtx.records import validate_job_id
 from eigen_jupyter.server_ext import metrics
 from eigen_jupyter.server_ext.base import EigenHandler
 from eigen_jupyter.server_ext.payloads import (
     SCHEMA_VERSION,
     ArtifactListResponse,
+    BatchJobsResponse,
+    BatchSubmitRequest,
     JobListResponse,
     JobResponse,
     JobsQuery,
@@ -26,17 +29,20 @@ from eigen_jupyter.server_ext.payloads import (
 
 if TYPE_CHECKING:
     from eigen_engine.engine import Engine
+    from eigen_engine.jobspec import JobSpec
     from eigen_engine.qrtx.records import JobRecord
 
 __all__ = [
     "ArtifactHandler",
     "ArtifactListHandler",
+    "JobBatchHandler",
     "JobHandler",
     "JobResultsHandler",
     "JobsHandler",
     "default_handlers",
 ]
 
+_REQUEST_NUMBER: Final = re.compile(r"request #(\d+): ")
 _ARTIFACT_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*")
 _TEXT_TYPES: Final = {
     ".json": "application/json",
@@ -54,14 +60,51 @@ def job_response(record: JobRecord) -> JobResponse:
     return response
 
 
-def _submit(engine: Engine, request: SubmitRequest, owner: str) -> JobRecord:
-    spec = None
-    if request.jobspec is not None:
-        from eigen_engine.jobspec import parse_jobspec
+def _jobspec(request: SubmitRequest) -> JobSpec | None:
+    if request.jobspec is None:
+        return None
+    from eigen_engine.jobspec import parse_jobspec
 
-        spec = parse_jobspec(request.jobspec, filename="jobspec")
-    job = engine.submit(request.source, spec, owner=owner, **request.options())
+    return parse_jobspec(request.jobspec, filename="jobspec")
+
+
+def _submit(engine: Engine, request: SubmitRequest, owner: str) -> JobRecord:
+    job = engine.submit(request.source, _jobspec(request), owner=owner, **request.options())
     return engine.status(job.id)
+
+
+def _submit_many(engine: Engine, batch: BatchSubmitRequest, owner: str) -> list[JobRecord]:
+    """Submit every request of the batch, or none (``Engine.submit_many``).
+
+    An error names the request: ``request #i:`` in front of its message (the engine's
+    convention) and ``requests[i].`` in front of each detail's field.
+    """
+    calls: list[dict[str, Any]] = []
+    for i, request in enumerate(batch.requests):
+        try:
+            spec = _jobspec(request)
+        except EigenError as exc:
+            exc.message = f"request #{i}: {exc.message}"
+            exc.args = (exc.message,)
+            raise _under_request(exc, i) from None
+        calls.append({"source": request.source, "spec": spec, "owner": owner,
+                      **request.options()})
+    try:
+        jobs = engine.submit_many(calls)
+    except EigenError as exc:
+        number = _REQUEST_NUMBER.match(exc.message)
+        if number is not None:
+            _under_request(exc, int(number.group(1)))
+        raise
+    return [engine.status(job.id) for job in jobs]
+
+
+def _under_request(exc: EigenError, index: int) -> EigenError:
+    """Put the fields of ``exc``'s details under ``requests[index]``."""
+    prefix = f"requests[{index}]"
+    exc.details = tuple(replace(d, field=f"{prefix}.{d.field}" if d.field else prefix)
+                        for d in exc.details)
+    return exc
 
 
 def _page(engine: Engine, query: JobsQuery) -> tuple[list[JobRecord], int]:
@@ -112,6 +155,27 @@ class JobsHandler(EigenHandler):
         metrics.JOBS_SUBMITTED.inc()
         self.set_header("Location", url_path_join(self.base_url, "eigen/api/v1/jobs", record.id))
         self.reply(job_response(record), status=201)
+
+
+class JobBatchHandler(EigenHandler):
+    """``POST jobs/batch``: submit many jobs at once, all or none."""
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        """Submit ``{"requests": [<POST jobs body>, ...]}``; 201 with the jobs in order.
+
+        Every request is checked and compiled before any is stored: one bad request
+        fails the batch with an error naming it, and no job is created.
+        """
+        batch = BatchSubmitRequest.from_json(self.json_body())
+        records = await self.call(_submit_many, await self.engine(), batch, self.owner)
+        metrics.JOBS_SUBMITTED.inc(len(records))
+        response: BatchJobsResponse = {
+            "schema_version": SCHEMA_VERSION,
+            "jobs": [job_response(r) for r in records],
+        }
+        self.reply(response, status=201)
 
 
 class JobHandler(EigenHandler):
@@ -188,6 +252,7 @@ _ID: Final = r"(?P<job_id>[^/]+)"
 
 default_handlers: Final = [
     (r"/jobs", JobsHandler),
+    (r"/jobs/batch", JobBatchHandler),  # before jobs/{id}, which would match "batch"
     (rf"/jobs/{_ID}", JobHandler),
     (rf"/jobs/{_ID}/results", JobResultsHandler),
     (rf"/jobs/{_ID}/artifacts", ArtifactListHandler),
@@ -204,4 +269,5 @@ async def _read_job(handler: EigenHandler, engine: Any, job_id: str) -> JobRecor
         return await handler.eigen.bus.wait_terminal(
             job_id, wait, lambda: handler.call(engine.status, job_id)
         )
-    return await handler.call(engine.status, job_id)
+    record: JobRecord = await handler.call(engine.status, job_id)
+    return record

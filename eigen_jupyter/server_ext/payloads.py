@@ -21,7 +21,10 @@ from eigen_engine.qrtx.states import JobState
 
 __all__ = [
     "API_VERSION",
+    "MAX_BATCH_REQUESTS",
     "SCHEMA_VERSION",
+    "BatchJobsResponse",
+    "BatchSubmitRequest",
     "CalibrateRequest",
     "CompileRequest",
     "CompileResponse",
@@ -51,6 +54,8 @@ API_VERSION: Final = "v1"
 
 MAX_LIST_LIMIT: Final = 1000
 MAX_WAIT_SECONDS: Final = 60.0
+MAX_BATCH_REQUESTS: Final = 10_000
+"""Most jobs one ``POST jobs/batch`` submits."""
 _MAX_SEED = 2**63
 
 
@@ -105,6 +110,13 @@ class JobListResponse(TypedDict):
     total: int
     limit: int
     offset: int
+
+
+class BatchJobsResponse(TypedDict):
+    """``POST jobs/batch`` (201): the submitted jobs, in request order."""
+
+    schema_version: int
+    jobs: list[JobJSON]
 
 
 class ResultsJSON(TypedDict):
@@ -427,6 +439,54 @@ _SUBMIT_FIELDS: Final = (
     "noise_model", "entrypoint", "dependencies", "timeout", "max_attempts", "capture_state",
     "optimization_level",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSubmitRequest:
+    """``POST jobs/batch``: ``{"requests": [<POST jobs body>, ...]}``, submitted all or none.
+
+    Each request is checked like a ``POST jobs`` body; a bad field is reported under its
+    position (``requests[3].shots``). At most :data:`MAX_BATCH_REQUESTS` requests.
+    """
+
+    requests: tuple[SubmitRequest, ...]
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> BatchSubmitRequest:
+        """Validate a decoded ``POST jobs/batch`` body.
+
+        Raises:
+            InvalidArgument: not a list of 1 to :data:`MAX_BATCH_REQUESTS` objects, or a bad
+                request (one detail per bad field of every request, with its path).
+        """
+        r = _Reader(body, ("requests",))
+        raw = body.get("requests")
+        if raw is None:
+            r.error("requests", "give the jobs as a list of POST jobs bodies, e.g. "
+                    '{"requests": [{"source": "..."}]}')
+        elif not isinstance(raw, list):
+            r.error("requests", f"must be a list of JSON objects, got {_show(raw)}")
+        elif not raw:
+            r.error("requests", "must hold at least one request")
+        elif len(raw) > MAX_BATCH_REQUESTS:
+            r.error("requests", f"must hold at most {MAX_BATCH_REQUESTS} requests, got "
+                    f"{len(raw)}; split them into several batches")
+        r.raise_if_bad("job batch")
+        assert isinstance(raw, list)
+        requests: list[SubmitRequest] = []
+        for i, item in enumerate(raw):
+            path = f"requests[{i}]"
+            if not isinstance(item, Mapping):
+                r.error(path, f"must be a JSON object (a POST jobs body), got {_show(item)}")
+                continue
+            try:
+                requests.append(SubmitRequest.from_json(item))
+            except InvalidArgument as exc:
+                r.details.extend(ErrorDetail(field=f"{path}.{d.field}", message=d.message)
+                                 for d in exc.details)
+        r.raise_if_bad("job batch")
+        return cls(requests=tuple(requests))
+
 
 _COMPILE_MODES: Final = ("compile", "validate", "optimize")
 _COMPILE_OPTIONS: Final = ("seed", "inputs", "entrypoint", "optimization_level", "filename")

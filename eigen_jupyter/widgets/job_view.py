@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
-from traitlets import Float, Int, Unicode, UseEnum, observe
+from traitlets import Float, Int, Tuple, Unicode, UseEnum, observe
 
 from eigen_engine.qrtx.states import TERMINAL, JobState
 from eigen_jupyter.widgets.convergence import ConvergencePlot, read_iterations
@@ -38,7 +38,7 @@ from eigen_jupyter.widgets.markup import (
     kv_table_html,
     mimebundle,
 )
-from eigen_jupyter.widgets.result import output_rows
+from eigen_jupyter.widgets.result import format_shots, output_rows, shots_used
 from eigen_jupyter.widgets.static import StaticRepr
 
 __all__ = ["JobView"]
@@ -84,9 +84,10 @@ class JobView(StaticRepr, widgets.VBox):
     evaluations = Int(0, help="Objective evaluations done (hybrid jobs).")
     best_value = Float(None, allow_none=True, help="Best objective value so far (hybrid jobs).")
     error_message = Unicode(help="Why the job failed or was cancelled.")
+    shots = Tuple(help="Shot counts the job sampled with, read from its result once it is "
+                       "DONE; empty while it runs and for a job that does not sample.")
 
     _batch = False  # set while a record is applied: the header is rendered once, at the end
-    _shots: int | None = None
 
     def __init__(self, engine: Any, job_id: str, *, live: bool = True, **kwargs: Any) -> None:
         self.header = widgets.HTML()
@@ -223,7 +224,6 @@ class JobView(StaticRepr, widgets.VBox):
             return  # a late, older record: a finished job never goes back
         self._created_at = record.created_at or self._created_at
         self._finished_at = record.finished_at
-        self._shots = record.shots
         self._batch = True
         try:
             self.name = record.name
@@ -267,7 +267,8 @@ class JobView(StaticRepr, widgets.VBox):
         self.convergence.history = list(self._points)
         self.convergence.layout.display = None
 
-    @observe("state", "elapsed", "iteration", "evaluations", "best_value", "error_message")
+    @observe("state", "elapsed", "iteration", "evaluations", "best_value", "error_message",
+             "shots")
     def _on_field_change(self, change: Any) -> None:
         if not self._batch:
             self._render_header()
@@ -278,8 +279,9 @@ class JobView(StaticRepr, widgets.VBox):
             self.cancel_button.layout.display = _HIDDEN
 
     def _facts(self) -> list[str]:
-        facts = [f"target {self.target}" if self.target else "",
-                 f"{self._shots} shots" if self._shots else "",
+        # The record's shots are a default every job has: shown only once the result says
+        # the job sampled (an exact sweep or VQE uses none).
+        facts = [f"target {self.target}" if self.target else "", format_shots(self.shots),
                  f"elapsed {format_duration(self.elapsed)}"]
         if self.iteration or self.evaluations:
             best = "" if self.best_value is None else f", best {format_value(self.best_value)}"
@@ -323,6 +325,7 @@ class JobView(StaticRepr, widgets.VBox):
 
     def _load_result(self) -> None:
         result = self._engine.result(self.job_id)
+        self.shots = shots_used(result)
         if result.counts:
             self.histogram.title = f"Counts of {self.name or self.job_id}"
             self.histogram.counts = dict(result.counts)

@@ -9,9 +9,43 @@ from eigen_jupyter.widgets.convergence import convergence_svg
 from eigen_jupyter.widgets.histogram import counts_svg
 from eigen_jupyter.widgets.markup import escape, format_value, kv_table_html, mimebundle
 
-__all__ = ["ResultView", "output_rows"]
+__all__ = ["ResultView", "format_shots", "output_rows", "shots_used"]
 
 _META_KEYS = ("device", "target", "shots", "seed", "noise_model", "method", "driver")
+
+
+def shots_used(result: Any) -> tuple[int, ...]:
+    """The shot counts a finished job sampled with, smallest first; ``()`` if it sampled none.
+
+    A job's ``shots`` option is always set (a default), but only some jobs sample: a
+    sampling job does; a hybrid job samples only in the plan nodes that ask for it (a
+    ``sample``, a sweep of counts, an expectation value with shots) and evaluates the others
+    exactly. Its result metadata summarises each node (``nodes``), with the shots it used
+    (``None``: exact). The summary of a ``minimize`` node does not say how its expectation
+    values were estimated, so a hybrid job whose only sampling is inside an optimiser
+    counts as not sampling.
+
+    Args:
+        result: A ``JobResult`` (``counts``, ``metadata``).
+    """
+    meta = result.metadata or {}
+    nodes = meta.get("nodes")
+    if isinstance(nodes, Mapping):
+        used = {_shot_count(s.get("shots")) for s in nodes.values() if isinstance(s, Mapping)}
+        return tuple(sorted(n for n in used if n))
+    if not result.counts:
+        return ()
+    return (_shot_count(meta.get("shots")) or sum(result.counts.values()),)
+
+
+def format_shots(shots: Sequence[int]) -> str:
+    """``"1000 shots"``, ``"200, 1000 shots"``, or ``""`` for none."""
+    return f"{', '.join(str(n) for n in shots)} shots" if shots else ""
+
+
+def _shot_count(value: Any) -> int:
+    """``value`` if it is a positive integer, else 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
 
 
 def output_rows(outputs: Any) -> list[tuple[str, str]]:
@@ -58,9 +92,18 @@ class ResultView:
         return self._plot
 
     def metadata_rows(self) -> list[tuple[str, str]]:
-        """The metadata worth showing (device, shots, seed, ...) as rows."""
+        """The metadata worth showing (device, shots, seed, ...) as rows; shots only when
+        the job sampled (see :func:`shots_used`)."""
         meta = self.result.metadata or {}
-        return [(k, format_value(meta[k])) for k in _META_KEYS if meta.get(k) is not None]
+        rows = []
+        for key in _META_KEYS:
+            if key == "shots":  # not the job's shots option, which every job has
+                value = ", ".join(str(n) for n in shots_used(self.result))
+            else:
+                value = "" if meta.get(key) is None else format_value(meta[key])
+            if value:
+                rows.append((key, value))
+        return rows
 
     def __str__(self) -> str:
         lines = [self.title]

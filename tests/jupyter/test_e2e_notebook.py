@@ -171,3 +171,34 @@ def test_jobs_of_one_kernel_have_one_owner(server: LiveServer) -> None:
     kernel = RemoteEngine(server.url, server.token)  # what a kernel's magics use
     owners = {kernel.submit(BELL, shots=16, seed=n).wait(60).owner for n in range(2)}
     assert len(owners) == 1, owners
+
+
+def test_submit_many_from_a_server_kernel(server: LiveServer, kernel_id: str) -> None:
+    """``get_engine().submit_many`` in a kernel: one batch request, jobs in order, or none."""
+    nb = run_in_server_kernel(server, kernel_id, [
+        "import json\n"
+        "from eigen_jupyter.magics import get_engine\n"
+        f"bell = {BELL!r}\n"
+        "engine = get_engine()\n"
+        "jobs = engine.submit_many({'source': bell, 'seed': s, 'shots': 20 + s, "
+        "'priority': 10 * s} for s in range(4))\n"
+        "records = [j.wait(60) for j in jobs]\n"
+        "before = engine.count_jobs()\n"
+        "try:\n"
+        "    engine.submit_many([{'source': bell}, {'source': bell, 'shots': 0}])\n"
+        "except Exception as exc:\n"
+        "    refused = f'{type(exc).__name__}: {exc}'\n"
+        "print(json.dumps({'engine': type(engine).__name__, 'refused': refused,\n"
+        "                  'created': engine.count_jobs() - before,\n"
+        "                  'jobs': [[r.id, r.state.value, r.shots, r.priority] "
+        "for r in records]}))",
+    ])
+
+    assert_no_errors(nb)
+    seen = last_printed(nb.cells[0])
+    assert seen["engine"] == "RemoteEngine"
+    assert [job[1:] for job in seen["jobs"]] == [["DONE", 20 + s, 10 * s] for s in range(4)]
+    assert seen["refused"].startswith("InvalidArgument: bad job batch: requests[1].shots")
+    assert seen["created"] == 0
+    for job_id, *_ in seen["jobs"]:  # in the server's store
+        assert server.request("GET", f"eigen/api/v1/jobs/{job_id}")[1]["state"] == "DONE"

@@ -61,6 +61,7 @@ class ScriptedEngine:
         self.files: dict[str, bytes] = {}
         self.counts: dict[str, int] | None = None
         self.outputs: Any = None
+        self.metadata: dict[str, Any] = {}
 
     def status(self, job_id: str) -> JobRecord:
         return self.record
@@ -70,7 +71,7 @@ class ScriptedEngine:
         return lambda: self.callbacks.remove(callback)
 
     def result(self, job_id: str, timeout: float | None = None) -> JobResult:
-        return JobResult(job_id, JobState.DONE, self.counts, self.outputs, {})
+        return JobResult(job_id, JobState.DONE, self.counts, self.outputs, self.metadata)
 
     def artifacts(self, job_id: str) -> list[str]:
         return sorted(self.files)
@@ -150,6 +151,53 @@ def test_job_view_applies_transitions_and_throttles_progress(
     assert not scripted.callbacks  # unsubscribed once finished
 
 
+def _node(kind: str, shots: int | None) -> dict[str, Any]:
+    return {"kind": kind, "shots": shots}
+
+
+@pytest.mark.parametrize(
+    ("counts", "metadata", "shown"),
+    [
+        (None, {"shots": 1024, "nodes": {"w0": _node("sweep", None),
+                                         "w1": _node("sweep", None)}}, None),
+        (None, {"shots": 1024, "nodes": {"m0": {"kind": "minimize", "nfev": 40}}}, None),
+        (None, {"shots": 1024, "nodes": {"e0": _node("expectation", 2000)}}, "2000 shots"),
+        ({"0": 700, "1": 300}, {"shots": 1024, "nodes": {"m0": {"kind": "minimize"},
+                                                          "s0": _node("sample", 1000)}},
+         "1000 shots"),
+        (None, {"nodes": {"w0": _node("sweep", 200), "s0": _node("sample", 1000)}},
+         "200, 1000 shots"),
+        ({"00": 480, "11": 520}, {"shots": 1000}, "1000 shots"),
+    ],
+    ids=["exact-sweep", "exact-vqe", "sampled-expectation", "vqe-then-sample",
+         "two-shot-counts", "sampling-job"],
+)
+def test_job_view_shows_shots_only_when_the_job_sampled(
+        fake_comm: Any, scripted: ScriptedEngine, wait_until: Any, counts: Any,
+        metadata: dict[str, Any], shown: str | None) -> None:
+    scripted.record = dataclasses.replace(scripted.record, shots=1024)  # every job has some
+    view = JobView(scripted, "j-0123456789ab")
+    header = view.header.comm
+    scripted.play(lambda: scripted.publish("state", state=JobState.RUNNING))
+    wait_until(lambda: view.state is JobState.RUNNING)
+    assert "shots" not in header.updates("value")[-1]  # unknown while it runs
+
+    scripted.counts, scripted.outputs, scripted.metadata = counts, {"value": 1.0}, metadata
+    scripted.play(lambda: scripted.publish("state", state=JobState.DONE))
+    wait_until(lambda: view.finished)
+
+    final = header.updates("value")[-1]  # what the browser shows
+    text = view.static_bundle()["text/plain"]  # what a saved notebook shows
+    assert "DONE" in final
+    if shown is None:
+        assert view.shots == ()
+        assert "shots" not in final and "shots" not in text and "1024" not in final
+    else:
+        assert shown in final and shown in text and "1024" not in final
+    rows = dict(ResultView(scripted.result("j-0123456789ab")).metadata_rows())
+    assert rows.get("shots") == (None if shown is None else shown.removesuffix(" shots"))
+
+
 def test_job_view_never_goes_back_from_a_final_state(fake_comm: Any,
                                                      scripted: ScriptedEngine) -> None:
     scripted.record = dataclasses.replace(scripted.record, state=JobState.CANCELLED,
@@ -174,6 +222,7 @@ def test_job_view_follows_a_real_engine_to_done(fake_comm: Any, engine: Engine,
     assert view.state is JobState.DONE and states[-1] is JobState.DONE
     assert [ORDER.index(s) for s in states] == sorted(ORDER.index(s) for s in states)
     assert set(view.histogram.counts) <= {"00", "11"} and view.histogram.shots == 500
+    assert view.shots == (500,) and "500 shots" in view.header.value
     assert "DONE" in view.header.comm.updates("value")[-1] or "DONE" in view.header.value
     bundle = view._repr_mimebundle_()
     assert is_svg(bundle["image/svg+xml"]) and "DONE" in bundle["text/html"]
@@ -191,6 +240,7 @@ def test_job_view_of_a_hybrid_job_plots_its_convergence(fake_comm: Any, engine: 
     assert view.convergence.history and view.convergence.layout.display != "none"
     assert view.iteration > 0 and view.best_value is not None
     assert "energy" in view.static_bundle()["text/plain"]
+    assert view.shots == () and "shots" not in view.header.value  # exact expectation values
 
 
 def test_counts_histogram_syncs_svg_and_has_static_forms(fake_comm: Any) -> None:

@@ -14,6 +14,7 @@ def test_every_resource_is_registered_under_the_base_url(jp_serverapp: Any) -> N
     base = "/a%40b/eigen/api/v1/"
     expected = {
         ("GET", "health"), ("GET", "version"), ("GET", "jobs"), ("POST", "jobs"),
+        ("POST", "jobs/batch"),
         ("GET", "jobs/j-0123456789ab"), ("DELETE", "jobs/j-0123456789ab"),
         ("GET", "jobs/j-0123456789ab/results"), ("GET", "jobs/j-0123456789ab/artifacts"),
         ("GET", "jobs/j-0123456789ab/artifacts/results.json"), ("POST", "compile"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -110,6 +111,67 @@ async def test_submit_a_job_file(remote: RemoteEngine, tmp_path: Path) -> None:
         assert (record.name, record.shots, record.state) == ("from-file", 128, JobState.DONE)
 
     await in_thread(scenario)
+
+
+async def test_submit_many(remote: RemoteEngine, tmp_path: Path) -> None:
+    (tmp_path / "program.eigen.py").write_text(BELL)
+    (tmp_path / "job.yaml").write_text(  # read here, like submit(spec=path)
+        "apiVersion: eigen.os/v1\nkind: QuantumJob\nmetadata: {name: from-file}\n"
+        "spec:\n  target: simulator\n  shots: 128\n  program: {path: program.eigen.py}\n"
+    )
+    requests = [
+        {"source": BELL, "seed": 1, "shots": 64, "priority": 20, "name": "first"},
+        {"spec": tmp_path / "job.yaml", "seed": 2, "priority": 80},
+        {"source": BELL, "seed": 3, "shots": 32, "name": "third", "owner": "ignored"},
+    ]
+
+    def scenario() -> list[Any]:
+        jobs = remote.submit_many(iter(requests))  # any iterable, like Engine.submit_many
+        assert all(isinstance(j, Job) for j in jobs)
+        return [j.wait(60) for j in jobs]
+
+    records = await in_thread(scenario)
+    assert [(r.name, r.priority, r.shots, r.seed) for r in records] == [
+        ("first", 20, 64, 1), ("from-file", 80, 128, 2), ("third", 50, 32, 3)]
+    assert {r.state for r in records} == {JobState.DONE}
+    assert await in_thread(remote.submit_many, []) == []
+
+
+async def test_submit_many_is_all_or_none(remote: RemoteEngine, held_queue: Any) -> None:
+    def scenario() -> None:
+        good = {"source": BELL, "seed": 1}
+        with pytest.raises(CompileError, match=r"^request #1: ") as compile_error:
+            remote.submit_many([good, {"source": BROKEN}, good])
+        assert [d.code for d in compile_error.value.diagnostics] == ["E201"]
+        assert compile_error.value.details[0].field == "requests[1].source"
+        with pytest.raises(InvalidArgument, match=r"requests\[2\]\.shots") as bad_shots:
+            remote.submit_many([good, good, {"source": BELL, "shots": 0}])
+        assert bad_shots.value.details[0].field == "requests[2].shots"
+        with pytest.raises(DeviceNotFound, match=r"^request #0: "):
+            remote.submit_many([{"source": BELL, "target": "quantum-toaster"}, good])
+        with pytest.raises(TypeError, match=r"^request #1: .*'sauce'"):
+            remote.submit_many([good, {"sauce": BELL}])  # caught here, before any request
+        with pytest.raises(JobSpecError, match=r"^request #0: "):
+            remote.submit_many([{"spec": "/no/such/job.yaml"}])
+        assert remote.count_jobs() == 0  # no request of a failed batch became a job
+
+    await in_thread(scenario)
+
+
+async def test_calibrate_waits_as_long_as_asked(remote: RemoteEngine) -> None:
+    opened: list[float] = []
+    real_open = remote._opener.open
+
+    def open_(request: Any, timeout: float) -> Any:
+        opened.append(timeout)
+        return real_open(request, timeout=timeout)
+
+    remote._opener = SimpleNamespace(open=open_)  # type: ignore[assignment]
+    figures = await in_thread(remote.calibrate, "aer", "readout:0.05", timeout=240.0)
+    assert figures and opened == [240.0]  # not the client's 10 s default
+    assert await in_thread(remote.calibrate, "aer") and opened[-1] == 300.0  # Engine's default
+    with pytest.raises(ServerUnavailable, match="did not answer"):
+        await in_thread(remote.calibrate, "aer", timeout=0.001)
 
 
 async def test_events_of_one_job(remote: RemoteEngine, held_queue: Any) -> None:
