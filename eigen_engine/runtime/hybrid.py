@@ -210,6 +210,9 @@ class _Run:
             "nit": result.nit,
             "nfev": result.nfev,
             "parameters": list(node.parameters),
+            # Shots per estimate of the objective's expectation values (None: exact).
+            "shots": max((n for ref in node.expectations
+                          if (n := expectations[ref].shots) is not None), default=None),
         }
 
     def _sample(self, node: SampleNode) -> None:

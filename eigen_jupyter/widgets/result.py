@@ -21,9 +21,7 @@ def shots_used(result: Any) -> tuple[int, ...]:
     sampling job does; a hybrid job samples only in the plan nodes that ask for it (a
     ``sample``, a sweep of counts, an expectation value with shots) and evaluates the others
     exactly. Its result metadata summarises each node (``nodes``), with the shots it used
-    (``None``: exact). The summary of a ``minimize`` node does not say how its expectation
-    values were estimated, so a hybrid job whose only sampling is inside an optimiser
-    counts as not sampling.
+    (``None``: exact); a ``minimize`` node's are those of its objective's estimates.
 
     Args:
         result: A ``JobResult`` (``counts``, ``metadata``).

@@ -298,6 +298,7 @@ def test_vqe_h2_reaches_minus_two_within_shot_tolerance(engine: Engine) -> None:
     # the optimizer found the minimum, not a lucky sample: the exact energy at its point
     assert vqe_energy(result.outputs["parameters"]) == pytest.approx(-2.0, abs=tolerance)
     assert result.metadata["nodes"]["m0"]["nfev"] <= 60
+    assert result.metadata["nodes"]["m0"]["shots"] == 8192  # how the objective was estimated
 
 
 def test_qaoa_ring_most_likely_bitstring_is_a_maximum_cut(engine: Engine) -> None:

@@ -161,6 +161,7 @@ def _node(kind: str, shots: int | None) -> dict[str, Any]:
         (None, {"shots": 1024, "nodes": {"w0": _node("sweep", None),
                                          "w1": _node("sweep", None)}}, None),
         (None, {"shots": 1024, "nodes": {"m0": {"kind": "minimize", "nfev": 40}}}, None),
+        (None, {"shots": 1024, "nodes": {"m0": _node("minimize", 4000)}}, "4000 shots"),
         (None, {"shots": 1024, "nodes": {"e0": _node("expectation", 2000)}}, "2000 shots"),
         ({"0": 700, "1": 300}, {"shots": 1024, "nodes": {"m0": {"kind": "minimize"},
                                                           "s0": _node("sample", 1000)}},
@@ -169,7 +170,7 @@ def _node(kind: str, shots: int | None) -> dict[str, Any]:
          "200, 1000 shots"),
         ({"00": 480, "11": 520}, {"shots": 1000}, "1000 shots"),
     ],
-    ids=["exact-sweep", "exact-vqe", "sampled-expectation", "vqe-then-sample",
+    ids=["exact-sweep", "exact-vqe", "sampled-vqe", "sampled-expectation", "vqe-then-sample",
          "two-shot-counts", "sampling-job"],
 )
 def test_job_view_shows_shots_only_when_the_job_sampled(

@@ -1,287 +1,40 @@
-"""JobSpec YAML (``job.yaml``): parse, validate, merge with flags and source defaults."""
+"""Reading ``job.yaml``: size limits, safe YAML, and one pass that reports every violation."""
 
 from __future__ import annotations
 
-import difflib
-import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import yaml
 
-from eigen_engine.errors import ErrorDetail, InvalidArgument, JobSpecError
+from eigen_engine.errors import JobSpecError
 from eigen_engine.ir.canonical import sha256_hex
+from eigen_engine.jobspec.keys import _KNOWN, _check_keys, _did_you_mean
+from eigen_engine.jobspec.model import (
+    API_VERSION,
+    API_VERSIONS,
+    KIND,
+    PROGRAM_FILE,
+    WORKLOAD_KINDS,
+    JobSpec,
+)
+from eigen_engine.jobspec.problems import (
+    _Problems,
+    _show,
+    _single_error,
+    _too_large,
+    _yaml_error,
+)
+from eigen_engine.jobspec.values import _inputs, _int, _is_json, _option
 from eigen_engine.qrtx.records import JOB_ID_PATTERN
 
-__all__ = [
-    "API_VERSION",
-    "API_VERSIONS",
-    "DEFAULTS",
-    "MAX_JOBSPEC_BYTES",
-    "MAX_PROGRAM_BYTES",
-    "JobOptions",
-    "JobSpec",
-    "ResolvedOptions",
-    "load_jobspec",
-    "merge_options",
-    "parse_jobspec",
-]
-
-API_VERSION = "eigen.os/v1"
-API_VERSIONS = (API_VERSION, "eigen.os/v0.1")
-KIND = "QuantumJob"
-WORKLOAD_KINDS = tuple(
-    ["QuantumJob", "HybridWorkflow", "DistributedJob", "BenchmarkJob", "PipelineJob", "ReplayJob"]
-)
 MAX_JOBSPEC_BYTES = 1 << 20
 MAX_PROGRAM_BYTES = 256 << 10
-MAX_SHOTS = 100_000_000
-PROGRAM_FILE = "program.eigen.py"
-
-DEFAULTS: Mapping[str, Any] = {
-    "target": "simulator",
-    "shots": 1024,
-    "seed": None,
-    "priority": 50,
-    "noise_model": None,
-    "optimization_level": 1,
-}
-"""Values used when neither flags, the JobSpec nor the ``@hybrid_program`` decorator set one."""
-
-# Options upstream keeps in spec.metadata; the resolved job.yaml has them in spec itself.
-_METADATA_OPTIONS = frozenset({"shots", "seed", "noise_model"})
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,128}")
 _DRIVE = re.compile(r"[A-Za-z]:")
-
-# Every key a JobSpec may hold: a dict is a section whose keys are checked, None a leaf (or a
-# free-form mapping). Unknown keys are warnings, as upstream ignores them (RFC 0003).
-_KNOWN: dict[str, Any] = {
-    "apiVersion": None,
-    "kind": None,
-    "metadata": dict.fromkeys(("name", "namespace", "labels", "annotations")),
-    "spec": {
-        **dict.fromkeys(
-            "target priority entrypoint program_path compiler compiler_options metadata "  # noqa: SIM905
-            "parameters dependencies shots seed inputs noise_model".split()
-        ),
-        "program": dict.fromkeys(("path", "source", "entrypoint", "uri", "sha256")),
-        "workload": dict.fromkeys(
-            "kind workload_kind execution_profile executionProfile replayable backend_target "  # noqa: SIM905
-            "backendTarget topology execution_topology topology_hints artifact_lineage "
-            "artifactLineage observability security seed pipeline replay".split()
-        ),
-    },
-    "scheduling": dict.fromkeys(("priority", "policy", "affinity")),
-    "security": dict.fromkeys(("sandbox", "filesystem", "network", "artifacts")),
-    "observability": dict.fromkeys(("tracing", "metrics", "explainability_level")),
-    "runtime": {
-        "mode": None,
-        "retry": dict.fromkeys(("max_attempts", "backoff")),
-        "timeout": dict.fromkeys(("queue_seconds", "execution_seconds", "result_seconds")),
-        "replay": dict.fromkeys(("enabled", "deterministic_seed")),
-    },
-    "resources": dict.fromkeys(("cpu", "memory_mb", "gpu", "quantum")),
-    "artifacts": dict.fromkeys(("persist_results", "retention")),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class JobOptions:
-    """One layer of job options (flags, a JobSpec, or the ``@hybrid_program`` defaults).
-
-    ``None`` means "this layer does not set it". ``inputs`` are merged per key.
-    """
-
-    target: str | None = None
-    shots: int | None = None
-    seed: int | None = None
-    priority: int | None = None
-    noise_model: str | None = None
-    optimization_level: int | None = None
-    inputs: Mapping[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], *, layer: str = "flags") -> JobOptions:
-        """Coerce and validate loose options (CLI flags, magic arguments, decorator kwargs).
-
-        Keys with value ``None`` are unset. The decorator's ``compiler`` and ``metadata``
-        keywords are accepted and ignored (they are not job options).
-
-        Raises:
-            InvalidArgument: an unknown key or a bad value; ``details`` names each as
-                ``<layer>.<key>``.
-        """
-        problems = _Problems()
-        values: dict[str, Any] = {}
-        for key, value in data.items():
-            path = f"{layer}.{key}"
-            if value is None or key in ("compiler", "metadata"):
-                continue
-            if key == "inputs":
-                values["inputs"] = _inputs(value, path, problems) or {}
-            elif key in DEFAULTS:
-                values[key] = _option(key, value, path, problems)
-            else:
-                problems.error(path, "unknown option" + _did_you_mean(key, [*DEFAULTS, "inputs"]))
-        if problems.details:
-            raise InvalidArgument(
-                problems.summary(f"bad {layer} options"), details=problems.details
-            )
-        return cls(**values)
-
-
-@dataclass(frozen=True, slots=True)
-class ResolvedOptions:
-    """The options a job runs with, after precedence (flags > JobSpec > source defaults).
-
-    Attributes:
-        origins: Where each value came from: ``"flags"``, ``"jobspec"``, ``"source"`` or
-            ``"default"``; inputs are listed per key as ``"inputs.<name>"``.
-    """
-
-    target: str
-    shots: int
-    seed: int | None
-    priority: int
-    noise_model: str | None
-    optimization_level: int
-    inputs: Mapping[str, Any]
-    origins: Mapping[str, str]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON form (recorded in ``meta.json``)."""
-        return {
-            "target": self.target,
-            "shots": self.shots,
-            "seed": self.seed,
-            "priority": self.priority,
-            "noise_model": self.noise_model,
-            "optimization_level": self.optimization_level,
-            "inputs": dict(self.inputs),
-            "origins": dict(self.origins),
-        }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class JobSpec:
-    """A validated JobSpec. Options it does not set are ``None`` (see :func:`merge_options`).
-
-    Attributes:
-        name: ``metadata.name``.
-        target: ``spec.target``.
-        source: The program text (inline, or read from ``program_path``).
-        program_path: ``spec.program.path`` as written (relative to the job file), if any.
-        entrypoint: ``spec.entrypoint``; ``None`` means the one ``@hybrid_program`` function.
-        api_version: The file's ``apiVersion`` (``eigen.os/v0.1`` files are read as v1).
-        workload_kind: ``spec.workload.kind``.
-        timeout_s: ``runtime.timeout.execution_seconds``.
-        max_attempts: ``runtime.retry.max_attempts``.
-        metadata: ``spec.metadata``, free-form.
-        warnings: Unknown keys and ignored fields, each a sentence with its field path.
-    """
-
-    name: str
-    target: str
-    source: str
-    program_path: str | None = None
-    entrypoint: str | None = None
-    api_version: str = API_VERSION
-    kind: str = KIND
-    priority: int | None = None
-    shots: int | None = None
-    seed: int | None = None
-    noise_model: str | None = None
-    optimization_level: int | None = None
-    compiler_options: Mapping[str, Any] = field(default_factory=dict)
-    inputs: Mapping[str, Any] = field(default_factory=dict)
-    dependencies: tuple[str, ...] = ()
-    timeout_s: float | None = None
-    max_attempts: int | None = None
-    workload_kind: str = KIND
-    labels: Mapping[str, str] = field(default_factory=dict)
-    annotations: Mapping[str, str] = field(default_factory=dict)
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        # Private copies: a caller's dict cannot change a frozen spec afterwards.
-        for name in ("compiler_options", "inputs", "labels", "annotations", "metadata"):
-            object.__setattr__(self, name, dict(getattr(self, name)))
-        object.__setattr__(self, "dependencies", tuple(self.dependencies))
-        object.__setattr__(self, "warnings", tuple(self.warnings))
-
-    @property
-    def source_sha256(self) -> str:
-        """sha256 of the program's UTF-8 bytes (upstream ``source_sha256``)."""
-        return sha256_hex(self.source.encode("utf-8"))
-
-    def options(self) -> JobOptions:
-        """Return the options this JobSpec sets, as one precedence layer."""
-        return JobOptions(
-            target=self.target,
-            shots=self.shots,
-            seed=self.seed,
-            priority=self.priority,
-            noise_model=self.noise_model,
-            optimization_level=self.optimization_level,
-            inputs=dict(self.inputs),
-        )
-
-    def to_yaml(self, resolved: ResolvedOptions | None = None) -> str:
-        """Return the resolved ``job.yaml`` that QFS stores beside ``program.eigen.py``.
-
-        Keys come in a fixed order and free-form mappings are sorted, so the same job gives
-        the same bytes. The program is referenced as ``program.eigen.py`` with its sha256,
-        so the stored pair loads again with :func:`load_jobspec`. With ``resolved``, its
-        values replace the JobSpec's own.
-        """
-        opts = resolved.to_dict() if resolved is not None else _asdict(self.options())
-        spec: dict[str, Any] = {"target": opts["target"]}
-        for key in ("priority", "shots", "seed", "noise_model"):
-            if opts[key] is not None:
-                spec[key] = opts[key]
-        if self.entrypoint is not None:
-            spec["entrypoint"] = self.entrypoint
-        spec["program"] = {"path": PROGRAM_FILE, "sha256": self.source_sha256}
-        compiler = dict(self.compiler_options)
-        if opts["optimization_level"] is not None:
-            compiler["optimization_level"] = opts["optimization_level"]
-        for key, value in (
-            ("compiler_options", compiler),
-            ("inputs", opts["inputs"]),
-            ("metadata", {k: v for k, v in self.metadata.items() if k not in _METADATA_OPTIONS}),
-        ):
-            if value:
-                spec[key] = _sorted(value)
-        if self.dependencies:
-            spec["dependencies"] = list(self.dependencies)
-        spec["workload"] = {"kind": self.workload_kind}
-        metadata: dict[str, Any] = {"name": self.name}
-        if self.labels:
-            metadata["labels"] = _sorted(self.labels)
-        if self.annotations:
-            metadata["annotations"] = _sorted(self.annotations)
-        doc: dict[str, Any] = {
-            "apiVersion": API_VERSION,
-            "kind": KIND,
-            "metadata": metadata,
-            "spec": spec,
-        }
-        runtime: dict[str, Any] = {}
-        if self.timeout_s is not None:
-            runtime["timeout"] = {"execution_seconds": self.timeout_s}
-        if self.max_attempts is not None:
-            runtime["retry"] = {"max_attempts": self.max_attempts}
-        if runtime:
-            doc["runtime"] = runtime
-        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when available: 10x faster
-        return yaml.dump(
-            doc, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
-        )
 
 
 def load_jobspec(path: str | os.PathLike[str]) -> JobSpec:
@@ -341,69 +94,6 @@ def parse_jobspec(
         raise _single_error(filename, f"must be a YAML mapping (apiVersion, kind, ...), got {got}")
     base = Path(base_dir) if base_dir is not None else None
     return _Parser(doc, base, filename).parse()
-
-
-def merge_options(
-    spec_options: JobSpec | JobOptions | Mapping[str, Any] | None,
-    flags: JobOptions | Mapping[str, Any] | None = None,
-    source_defaults: JobOptions | Mapping[str, Any] | None = None,
-) -> ResolvedOptions:
-    """Resolve job options: flags > JobSpec > ``@hybrid_program`` defaults > :data:`DEFAULTS`.
-
-    Each of target, shots, seed, priority, noise_model and optimization_level comes from the
-    highest layer that sets it; ``inputs`` are merged per key with the same precedence.
-
-    Example:
-        >>> r = merge_options({"shots": 100}, {"seed": 7}, {"shots": 10, "target": "aer"})
-        >>> r.shots, r.seed, r.target, r.origins["target"]
-        (100, 7, 'aer', 'source')
-
-    Raises:
-        InvalidArgument: a mapping layer holds an unknown key or a bad value.
-    """
-    layers = [
-        ("flags", _as_options(flags, "flags")),
-        ("jobspec", _as_options(spec_options, "jobspec")),
-        ("source", _as_options(source_defaults, "source")),
-    ]
-    values: dict[str, Any] = {}
-    origins: dict[str, str] = {}
-    for key, default in DEFAULTS.items():
-        values[key], origins[key] = default, "default"
-        for layer, options in layers:
-            value = getattr(options, key)
-            if value is not None:
-                values[key], origins[key] = value, layer
-                break
-    inputs: dict[str, Any] = {}
-    for layer, options in reversed(layers):
-        for name, value in options.inputs.items():
-            inputs[name] = value
-            origins[f"inputs.{name}"] = layer
-    return ResolvedOptions(inputs=inputs, origins=origins, **values)
-
-
-# -- parsing ---------------------------------------------------------------------------------
-
-
-class _Problems:
-    """Violations and warnings collected while reading a JobSpec."""
-
-    def __init__(self) -> None:
-        self.details: list[ErrorDetail] = []
-        self.warnings: list[str] = []
-
-    def error(self, path: str, message: str) -> None:
-        self.details.append(ErrorDetail(field=path, message=message))
-
-    def warn(self, path: str, message: str) -> None:
-        self.warnings.append(f"{path}: {message}")
-
-    def summary(self, title: str) -> str:
-        count = len(self.details)
-        lines = [f"{title} ({count} problem{'s' if count != 1 else ''}):"]
-        lines += [f"  {d.field}: {d.message}" for d in self.details]
-        return "\n".join(lines)
 
 
 class _Parser:
@@ -805,68 +495,6 @@ class _Parser:
         return text
 
 
-# -- option values ----------------------------------------------------------------------------
-
-
-def _option(key: str, value: Any, path: str, problems: _Problems) -> Any:
-    """Validate one option value; record a problem and return ``None`` when it is bad."""
-    if key == "priority":
-        return _int(value, path, problems, 0, 100, "must be an integer from 0 to 100")
-    if key == "shots":
-        return _int(
-            value, path, problems, 1, MAX_SHOTS, f"must be a positive integer (1 to {MAX_SHOTS:,})"
-        )
-    if key == "seed":
-        return _int(value, path, problems, 0, 2**63 - 1, "must be an integer >= 0")
-    if key == "optimization_level":
-        return _int(value, path, problems, 0, 3, "must be 0, 1, 2 or 3")
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    problems.error(path, f"must be a non-empty string, got {_show(value)}")
-    return None
-
-
-def _int(value: Any, path: str, problems: _Problems, low: int, high: int, rule: str) -> int | None:
-    """An integer in ``[low, high]``; numeric strings (``"8192"``) are accepted, booleans not."""
-    number: Any = value
-    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-        number = int(value)
-    if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
-        problems.error(path, f"{rule}, got {_show(value)}")
-        return None
-    return number
-
-
-def _inputs(value: Any, path: str, problems: _Problems) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        problems.error(path, f"must be a mapping of input name to value, got {_show(value)}")
-        return None
-    out: dict[str, Any] = {}
-    for name, item in value.items():
-        if not isinstance(name, str) or not name.isidentifier():
-            problems.error(f"{path}.{name}", "input names must be Python identifiers")
-        elif not _is_json(item):
-            problems.error(f"{path}.{name}", f"must be plain data, got {_show(item)}")
-        else:
-            out[name] = item
-    return out
-
-
-def _as_options(layer: JobSpec | JobOptions | Mapping[str, Any] | None, name: str) -> JobOptions:
-    if layer is None:
-        return JobOptions()
-    if isinstance(layer, JobSpec):
-        return layer.options()
-    if isinstance(layer, JobOptions):
-        return layer
-    return JobOptions.from_mapping(layer, layer=name)
-
-
-# -- small pieces -----------------------------------------------------------------------------
-
-
 class _NoAliasLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` that refuses anchors/aliases (no exponential "billion laughs")."""
 
@@ -882,82 +510,6 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def _check_keys(node: Mapping[Any, Any], known: dict[str, Any], path: str, p: _Problems) -> None:
-    """Warn about unknown keys, recursively through the known sections."""
-    for key, value in node.items():
-        where = f"{path}.{key}" if path else str(key)
-        if key not in known:
-            p.warn(where, "unknown key, ignored" + _suggest(str(key), known, path))
-        elif isinstance(known[key], dict) and isinstance(value, Mapping):
-            _check_keys(value, known[key], where, p)
-
-
-def _suggest(key: str, siblings: dict[str, Any], path: str) -> str:
-    close = _did_you_mean(key, siblings)
-    if close:
-        return close
-    # A known key in the wrong section (e.g. spec.security instead of security): the
-    # shallowest place it is known at.
-    places = [p for p in _known_paths(_KNOWN, "") if p.rsplit(".", 1)[-1] == key]
-    return f"; did you mean {min(places, key=lambda p: p.count('.'))}?" if places else ""
-
-
-def _known_paths(known: dict[str, Any], prefix: str) -> list[str]:
-    out: list[str] = []
-    for key, sub in known.items():
-        place = f"{prefix}.{key}" if prefix else key
-        out.append(place)
-        if isinstance(sub, dict):
-            out.extend(_known_paths(sub, place))
-    return out
-
-
-def _did_you_mean(word: str, choices: Any) -> str:
-    match = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"; did you mean {match[0]!r}?" if match else ""
-
-
-def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    if isinstance(value, Mapping):
-        text = "a mapping"
-    elif isinstance(value, list):
-        text = "a list"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _is_json(value: Any) -> bool:
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _sorted(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _sorted(value[k]) for k in sorted(value, key=str)}
-    if isinstance(value, list | tuple):
-        return [_sorted(v) for v in value]
-    return value
-
-
-def _asdict(options: JobOptions) -> dict[str, Any]:
-    return {
-        "target": options.target,
-        "shots": options.shots,
-        "seed": options.seed,
-        "priority": options.priority,
-        "noise_model": options.noise_model,
-        "optimization_level": options.optimization_level,
-        "inputs": dict(options.inputs),
-    }
-
-
-def _too_large(what: str, size: int, limit: int) -> str:
-    return f"{what} is {size:,} bytes; the limit is {limit:,} bytes"
-
-
 def _read_bounded(path: Path, limit: int, field_name: str) -> bytes:
     """Read at most ``limit`` bytes, refusing a file that grew past it since it was checked."""
     try:
@@ -968,20 +520,3 @@ def _read_bounded(path: Path, limit: int, field_name: str) -> bytes:
     if len(data) > limit:
         raise _single_error(field_name, _too_large(str(path.name), len(data), limit))
     return data
-
-
-def _single_error(field_name: str, message: str) -> JobSpecError:
-    return JobSpecError(f"{field_name}: {message}", details=[ErrorDetail(field_name, message)])
-
-
-def _yaml_error(filename: str, exc: yaml.YAMLError) -> JobSpecError:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    line = mark.line + 1 if mark is not None else None
-    col = mark.column + 1 if mark is not None else None
-    where = f" (line {line}, column {col})" if line is not None else ""
-    message = f"must be valid YAML: {problem}{where}"
-    return JobSpecError(
-        f"{filename}: {message}",
-        details=[ErrorDetail(field=filename, message=message, line=line, col=col)],
-    )
