@@ -90,6 +90,13 @@ class JobView(StaticRepr, widgets.VBox):
     _batch = False  # set while a record is applied: the header is rendered once, at the end
 
     def __init__(self, engine: Any, job_id: str, *, live: bool = True, **kwargs: Any) -> None:
+        # What close() needs comes first: ipywidgets closes a widget that is collected, and
+        # that may be one whose __init__ failed part way.
+        self._lock = threading.RLock()
+        self._inbox: list[Any] = []
+        self._wake = threading.Event()
+        self._stopped = False
+        self._unsubscribe: Callable[[], None] | None = None
         self.header = widgets.HTML()
         self.convergence = ConvergencePlot(x_label="iteration", title="Convergence (live)",
                                            layout=widgets.Layout(display=_HIDDEN))
@@ -101,10 +108,6 @@ class JobView(StaticRepr, widgets.VBox):
         super().__init__(children=[self.header, self.cancel_button, self.convergence,
                                    self.histogram, self.outputs], job_id=job_id, **kwargs)
         self._engine = engine
-        self._lock = threading.RLock()
-        self._inbox: list[Any] = []
-        self._wake = threading.Event()
-        self._stopped = False
         self._finishing = False  # set once, by whichever thread finishes the view
         self._final = threading.Event()  # set when the final state is shown
         self._created_at = 0.0
@@ -113,7 +116,6 @@ class JobView(StaticRepr, widgets.VBox):
         self._last_plot = 0.0
         self._outputs_rows: list[tuple[str, str]] = []
         self._display: Any = None
-        self._unsubscribe: Callable[[], None] | None = None
         self._thread: threading.Thread | None = None
         self.cancel_button.on_click(self._on_cancel_click)
         if live:  # before reading the record, so no event falls in between
@@ -212,9 +214,10 @@ class JobView(StaticRepr, widgets.VBox):
         self._stopped = True
         self._wake.set()
         self._stop_following()
-        for child in (self.header, self.cancel_button, self.convergence, self.histogram,
-                      self.outputs):
-            child.close()
+        for name in ("header", "cancel_button", "convergence", "histogram", "outputs"):
+            child = getattr(self, name, None)  # (absent if __init__ failed before it)
+            if child is not None:
+                child.close()
         super().close()
 
     # -- applying records (under self._lock) ------------------------------------------------------

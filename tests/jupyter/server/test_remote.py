@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from eigen_engine import remote as remote_module
 from eigen_engine.compiler import compile_source
 from eigen_engine.errors import (
     CompileError,
@@ -25,6 +24,7 @@ from eigen_engine.errors import (
 from eigen_engine.job import Job
 from eigen_engine.qrtx.states import JobState
 from eigen_engine.remote import RemoteEngine, VersionMismatchWarning
+from eigen_engine.remote import client as remote_client
 from tests.jupyter.server.client import BELL, BROKEN, STATES, in_thread
 
 
@@ -191,7 +191,7 @@ async def test_events_end_after_a_quiet_timeout(remote: RemoteEngine) -> None:
 async def test_handshake_warns_on_a_version_mismatch(
     remote: RemoteEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(remote_module, "__version__", "0.0.1")
+    monkeypatch.setattr(remote_client, "__version__", "0.0.1")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         await in_thread(remote.handshake)
