@@ -75,18 +75,21 @@ def _list_attr(interp: Interpreter, value: list[Any], name: str, node: ast.AST) 
                 it.fail(ca.node, "E408", f"`{label}()` failed: {exc}")
         return _method(label, impl)
 
-    table: dict[str, BuiltinFunction] = {
-        "append": _method("append", append),
-        "extend": _method("extend", extend),
-        "insert": _method("insert", insert),
-        "pop": simple(value.pop, "pop", 1),
-        "index": simple(value.index, "index", 1),
-        "count": simple(value.count, "count", 1),
-        "copy": simple(value.copy, "copy", 0),
-        "reverse": simple(value.reverse, "reverse", 0),
-        "sort": simple(value.sort, "sort", 0),
+    # Only the method asked for is built: `v.append(x)` in a loop is the common case.
+    make: dict[str, Callable[[], BuiltinFunction]] = {
+        "append": lambda: _method("append", append),
+        "extend": lambda: _method("extend", extend),
+        "insert": lambda: _method("insert", insert),
+        "pop": lambda: simple(value.pop, "pop", 1),
+        "index": lambda: simple(value.index, "index", 1),
+        "count": lambda: simple(value.count, "count", 1),
+        "copy": lambda: simple(value.copy, "copy", 0),
+        "reverse": lambda: simple(value.reverse, "reverse", 0),
+        "sort": lambda: simple(value.sort, "sort", 0),
     }
-    return _pick(interp, table, name, "a list", node)
+    if name in make:
+        return make[name]()
+    return _pick(interp, {}, name, "a list", node, extra=list(make))
 
 
 def _dict_attr(interp: Interpreter, value: dict[Any, Any], name: str, node: ast.AST) -> Any:
@@ -239,6 +242,8 @@ def read_attribute(interp: Interpreter, value: Any, name: str, node: ast.AST) ->
     if name.startswith("_"):
         interp.fail(node, "E214", f"private attribute `{name}` is not accessible",
                     "use only public Eigen-Lang and numpy names")
+    if type(value) is list:  # the most frequent case first (none of the types below is a list)
+        return _list_attr(interp, value, name, node)
     if isinstance(value, ModuleValue):
         if name in value.attrs:
             return value.attrs[name]

@@ -19,10 +19,12 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from eigen_engine.compiler.bounds import WorkCache
 from eigen_engine.compiler.circuits import CircuitBuilder, CircuitTable
 from eigen_engine.compiler.diagnostics import Diagnostic, diagnostic_at
 from eigen_engine.compiler.limits import Limits
 from eigen_engine.compiler.plan import MINIMIZE_FIELDS, PlanBuilder
+from eigen_engine.compiler.prechecks import refuse_comprehension, refuse_loop
 from eigen_engine.compiler.values import (
     AnsatzValue,
     BuiltinFunction,
@@ -155,6 +157,7 @@ class Interpreter:
         self._rng: np.random.Generator | None = None
         self.current_node: ast.AST | None = None
         self.deferred: list[tuple[str, ast.AST]] = []
+        self.bounds: WorkCache = {}  # static lower bounds of loops, by node (see prechecks.py)
         self._stmt: dict[type[ast.AST], Callable[[Any, Scope], None]] = {
             ast.Expr: self._stmt_expr,
             ast.Assign: self._stmt_assign,
@@ -382,6 +385,8 @@ class Interpreter:
 
     def _stmt_for(self, node: ast.For, scope: Scope) -> None:
         items = self.iterate(self.evaluate(node.iter, scope), node.iter)
+        if items:
+            refuse_loop(self, node, len(items), scope)  # a loop that cannot fit fails now
         broke = False
         for item in items:
             self.burn(1, node)
@@ -636,18 +641,24 @@ class Interpreter:
     def binop(self, op: ast.operator, a: Any, b: Any, node: ast.AST) -> Any:
         """Apply a binary operator with every guard (size, runtime, symbolic, algebra)."""
         sym, fn = _BINOPS[type(op)]
-        if isinstance(a, _SIZED) or isinstance(b, _SIZED):
-            self.charge(node, a, b)
-        if isinstance(a, RuntimeValue) or isinstance(b, RuntimeValue):
-            return self._runtime_binop(sym, a, b, node)
-        if isinstance(a, _SYMBOLIC) or isinstance(b, _SYMBOLIC):
-            return self._symbolic_binop(sym, a, b, node)
-        if isinstance(a, PauliSum) or isinstance(b, PauliSum):
-            return self._observable_binop(sym, a, b, node)
+        ta, tb = type(a), type(b)
+        plain = (ta is int or ta is float) and (tb is int or tb is float)  # the common case
+        if not plain:
+            if isinstance(a, _SIZED) or isinstance(b, _SIZED):
+                self.charge(node, a, b)
+            if isinstance(a, RuntimeValue) or isinstance(b, RuntimeValue):
+                return self._runtime_binop(sym, a, b, node)
+            if isinstance(a, _SYMBOLIC) or isinstance(b, _SYMBOLIC):
+                return self._symbolic_binop(sym, a, b, node)
+            if isinstance(a, PauliSum) or isinstance(b, PauliSum):
+                return self._observable_binop(sym, a, b, node)
         self._guard_binop(sym, a, b, node)
         try:
-            with np.errstate(all="ignore"):  # no RuntimeWarning on the host's stderr
+            if plain:  # Python numbers: numpy's error state plays no part
                 result = fn(a, b)
+            else:
+                with np.errstate(all="ignore"):  # no RuntimeWarning on the host's stderr
+                    result = fn(a, b)
         except ZeroDivisionError:
             self.fail(node, "E407", "division by zero")
         except OverflowError:
@@ -880,12 +891,16 @@ class Interpreter:
         return out
 
     def _comprehension(self, gens: list[ast.comprehension], scope: Scope,
-                       emit: Callable[[Scope], None], node: ast.AST) -> None:
+                       emit: Callable[[Scope], None],
+                       node: ast.ListComp | ast.GeneratorExp | ast.DictComp) -> None:
         inner = Scope({}, scope)
 
         def loop(i: int) -> None:
             gen = gens[i]
-            for item in self.iterate(self.evaluate(gen.iter, inner if i else scope), gen.iter):
+            items = self.iterate(self.evaluate(gen.iter, inner if i else scope), gen.iter)
+            if not i and items:
+                refuse_comprehension(self, node, len(items), scope)
+            for item in items:
                 self.burn(1, node)
                 self.assign(gen.target, item, inner)
                 if all(self.truth(self.evaluate(c, inner), c) for c in gen.ifs):
