@@ -318,6 +318,24 @@ def _row(node_id: str, circuit: Circuit, values: Mapping[str, float | None]) -> 
     return np.array(row, dtype=np.float64)
 
 
+def static_outputs(doc: Mapping[str, Any]) -> Any:
+    """The outputs of a program without a hybrid plan: its output template, which can only
+    hold compile-time values (``None`` when the program returns nothing).
+
+    Raises:
+        InvalidArgument: the template refers to a plan node (it has none) or is malformed.
+    """
+    template = (doc.get("annotations") or {}).get("outputs")
+    if template is None:
+        return None
+
+    def no_nodes(node_id: str) -> Any:
+        raise InvalidArgument(f"the outputs refer to plan node {node_id}, but the program "
+                              "has no hybrid plan")
+
+    return _json_safe(evaluate(template, no_nodes), "outputs")
+
+
 def _counts_view(counts: Mapping[str, int]) -> CountsView:
     width = len(next(iter(counts))) if counts else 0
     return CountsView(dict(sorted(counts.items())), width)

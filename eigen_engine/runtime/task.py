@@ -147,7 +147,7 @@ def run_job(task: JobTask) -> dict[str, Any]:
         if circuit is None or hybrid:
             body = _run_hybrid(task, doc, driver, device_id)
         else:
-            body = _run_sampling(task, circuit, driver, device_id)
+            body = _run_sampling(task, doc, circuit, driver, device_id)
         executed = time.perf_counter()
         state = None
         if circuit is not None and task.capture_state:
@@ -195,8 +195,11 @@ def describe_error(exc: BaseException) -> dict[str, Any]:
 
 
 def _run_sampling(
-    task: JobTask, circuit: Circuit, driver: QDriver, device_id: str
+    task: JobTask, doc: Mapping[str, Any], circuit: Circuit, driver: QDriver, device_id: str
 ) -> dict[str, Any]:
+    from eigen_engine.runtime.hybrid import static_outputs
+
+    outputs = static_outputs(doc)  # (checked before the simulation, so a bad one costs none)
     result = driver.execute_circuit(
         device_id,
         circuit,
@@ -209,7 +212,7 @@ def _run_sampling(
     )
     metadata = {**result.metadata, "device_id": result.device_id, "seed": result.seed,
                 "shots": result.shots}
-    return {"counts": dict(result.counts), "outputs": None, "metadata": metadata}
+    return {"counts": dict(result.counts), "outputs": outputs, "metadata": metadata}
 
 
 def _run_hybrid(

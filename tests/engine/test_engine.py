@@ -372,3 +372,17 @@ def test_a_job_submitted_while_the_scheduler_is_busy_starts_without_waiting_for_
         time.sleep(0.005 * (seed % 5))  # land in different moments of the iteration
         assert set(engine.submit(BELL_SOURCE, seed=seed, shots=16).result(timeout=10).counts) \
             <= {"00", "11"}
+
+
+def test_a_sampling_program_returns_its_outputs_with_the_counts(make_engine: EngineFactory) -> None:
+    source = (
+        "from eigen_lang import hybrid_program, h, cx, measure_all\n"
+        "@hybrid_program()\n"
+        "def labelled(n: int = 2):\n"
+        "    h(0); cx(0, 1); measure_all()\n"
+        "    return {'qubits': n, 'label': f'bell-{n}', 'angles': [0.5 * k for k in range(3)]}\n"
+    )
+    result = make_engine().submit(source, seed=3, shots=100, inputs={"n": 5}).result(timeout=120)
+    assert set(result.counts or {}) <= {"00", "11"}
+    assert result.outputs == {"qubits": 5, "label": "bell-5", "angles": [0.0, 0.5, 1.0]}
+    assert make_engine().submit(BELL_SOURCE, seed=3).result(timeout=120).outputs is None
