@@ -17,13 +17,15 @@ def minimize(
     method: str = "cobyla",
     max_iter: int | None = None,
     tolerance: float | None = None,
-    **options: Any,
+    options: Mapping[str, Any] | None = None,
 ) -> OptimizationResult:
     """Minimise an expectation value over the circuit's parameters (inside the job's worker).
 
     Methods: ``cobyla``, ``nelder-mead``, ``powell``, ``l-bfgs-b`` (scipy, with
     ``max_iter -> maxiter`` and ``tolerance -> tol``) and ``spsa``. Upstream spellings
-    (``max_iters``, ``"COBYLA"``) are accepted.
+    (``max_iters``, ``"COBYLA"``) are accepted. Further optimizer settings go in
+    ``options`` (e.g. ``options={"perturbation": 0.1}`` for SPSA), as in
+    ``scipy.optimize.minimize``.
     """
     raise NotCompiledError("minimize")
 
