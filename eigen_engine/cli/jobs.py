@@ -74,6 +74,7 @@ def _submit(args: argparse.Namespace, console: Console) -> int:
         "noise_model": args.noise,
         "name": args.name,
         "timeout": args.timeout,
+        "optimization_level": args.optimization_level,
         "inputs": parse_inputs(args.input) or None,
     }
     with open_command_engine(args, runs_jobs=True) as engine:
@@ -258,6 +259,8 @@ def register(sub: Any) -> None:
                    help="noise model, e.g. depolarizing:0.01+readout:0.02")
     p.add_argument("--name", help="display name of the job")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="execution time limit")
+    p.add_argument("--optimization-level", type=int, choices=range(4), metavar="{0,1,2,3}",
+                   help="transpiler effort (0: run the gates as written; default 1)")
     p.add_argument("--input", action="append", metavar="NAME=VALUE",
                    help="override an entrypoint input (repeatable)")
     add_server_arguments(p)

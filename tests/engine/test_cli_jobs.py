@@ -117,3 +117,17 @@ def test_devices_lists_every_device_with_queue_depth() -> None:
     assert all(d["queue_depth"] == 0 for d in devices.values())
     code, out, _ = run("devices")
     assert code == 0 and "QUEUE" in out
+
+
+def test_submit_sets_the_optimization_level(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run("submit", str(BELL), "--wait", "--json", "--optimization-level", "0")
+    assert code == 0
+    job_id = json.loads(out)["job_id"]
+    stored = (tmp_path / "home" / "circuit_fs" / job_id / "job.yaml").read_text()
+    assert "optimization_level: 0" in stored
+    with pytest.raises(SystemExit) as exited:  # argparse's usage error: exit 2
+        run("submit", str(BELL), "--optimization-level", "7")
+    assert exited.value.code == 2
+    assert "--optimization-level: invalid choice: 7" in capsys.readouterr().err
