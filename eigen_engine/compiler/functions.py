@@ -13,7 +13,8 @@ import ast
 from typing import Any
 
 from eigen_engine.compiler.circuits import CircuitBuilder
-from eigen_engine.compiler.interpreter import Interpreter, _Break, _Continue, _Return
+from eigen_engine.compiler.interpreter import Interpreter
+from eigen_engine.compiler.signals import BreakSignal, ContinueSignal, ReturnSignal
 from eigen_engine.compiler.values import AnsatzValue, CircuitRef, FunctionValue, Scope, SymbolicArg
 
 __all__ = ["build_circuit", "call_user_function", "run_body"]
@@ -82,9 +83,9 @@ def run_body(interp: Interpreter, fn: FunctionValue, names: dict[str, Any],
                     "recursion cannot be compiled; use a `for` loop")
     try:
         interp.exec_block(fn.node.body, Scope(names, fn.scope))
-    except _Return as ret:
+    except ReturnSignal as ret:
         return ret.value
-    except (_Break, _Continue):
+    except (BreakSignal, ContinueSignal):
         interp.fail(node, "E112", "`break`/`continue` outside a loop")
     finally:
         interp.inline_depth -= 1

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eigen_engine import compile_source
-from eigen_engine.compiler import Limits, builtins, interpreter
+from eigen_engine.compiler import Limits, builtins, containers, statements
 from eigen_engine.errors import CompileError, ErrorCode
 
 PRECHECK = "this loop runs"
@@ -30,8 +30,8 @@ PRECHECK = "this loop runs"
 @contextmanager
 def no_prechecks() -> Iterator[None]:
     """Switch the prechecks off: the interpreter then runs every loop until a limit hits."""
-    with mock.patch.object(interpreter, "refuse_loop", lambda *a: None), \
-            mock.patch.object(interpreter, "refuse_comprehension", lambda *a: None):
+    with mock.patch.object(statements, "refuse_loop", lambda *a: None), \
+            mock.patch.object(containers, "refuse_comprehension", lambda *a: None):
         yield
 
 
