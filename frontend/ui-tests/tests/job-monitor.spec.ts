@@ -243,14 +243,31 @@ test.describe('kernel restart', () => {
     await page.notebook.save(); // so the reload restores it without asking for a kernel
 
     await page.reload({ waitForIsReady: false }); // the restored tab is the notebook, no Launcher
-    await page.waitForSelector('#jupyterlab-splash', { state: 'detached' });
+    // The reload only waits for the plugins; wait for the layout restorer to be done too.
+    await page.evaluate(() => window.jupyterapp.restored);
     // The layout restorer reopens the panel (clicking its tab now would close it).
     const again = page.locator(PANEL);
     await expect(again).toBeVisible();
     await expect(again.locator('.jp-EigenJobs-status')).toHaveAttribute('data-status', 'live');
     await expect(row(again, name)).toHaveAttribute('data-state', 'DONE');
     await expect(again.locator('.jp-EigenJobs-details')).toBeHidden(); // no job id persisted
-    await page.notebook.close(); // saved: no dialog
+
+    // Close the restored notebook only once it is loaded and has its kernel session: closed
+    // any earlier, it stays open and starts a new kernel after the shutdown below, which
+    // then waits for "no kernel running" in vain.
+    const tab = page.getByRole('main').getByRole('tab', { name: `${name}.ipynb` });
+    await expect(tab).toBeVisible();
+    await page.evaluate(async path => {
+      const tracker = (await window.galata.getPlugin(
+        '@jupyterlab/notebook-extension:tracker'
+      )) as any;
+      const restored = tracker.find((panel: any) => panel.context.path.endsWith(path));
+      await restored.context.ready;
+      await restored.sessionContext.ready;
+    }, `${name}.ipynb`);
+    await page.activity.activateTab(`${name}.ipynb`);
+    expect(await page.notebook.close()).toBe(true); // saved: no dialog
+    await expect(tab).toHaveCount(0);
     await page.kernel.shutdownAll(); // untracked kernels are not cleaned up for us
   });
 });
@@ -272,8 +289,12 @@ test.describe('README screenshots', () => {
     const details = panel.locator('.jp-EigenJobs-details');
     await expect(details.locator('.jp-EigenChart-best').first()).toBeVisible();
     await expect(details.locator('.jp-EigenJobs-outputs')).toContainText('energy');
+    const before = (await panel.boundingBox())!.width;
     await page.sidebar.setWidth(380);
-    await page.waitForTimeout(300); // let the layout settle after the resize
+    // The split panel lays out on a later animation frame: wait for the new width.
+    await expect
+      .poll(async () => (await panel.boundingBox())?.width ?? before)
+      .toBeGreaterThan(before + 50);
 
     const shot = await panel.screenshot();
     const file = testInfo.outputPath('side-panel.png');

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _thread
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -184,8 +185,17 @@ def test_interrupt_while_waiting_cancels_the_job(ip: Any, engine: Engine, progra
         wait_until(lambda: any(r.name == "interrupted" for r in engine.jobs(state="RUNNING")))
         _thread.interrupt_main()
 
+    # interrupt_main() raises KeyboardInterrupt only through Python's SIGINT handler, which
+    # is not installed when pytest starts with SIGINT ignored (e.g. `nohup ... &`).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     threading.Thread(target=interrupt_once_running, daemon=True).start()
-    result, captured = run(ip, "%%eigen submit --wait --name interrupted\n" + programs.endless)
+    try:
+        result, captured = run(ip, "%%eigen submit --wait --name interrupted\n"
+                               + programs.endless)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        for left in engine.jobs(search="interrupted", state="RUNNING"):
+            engine.cancel(left.id)  # never leave the endless job running for later tests
 
     assert isinstance(result.error_in_exec, JobInterrupted)
     assert "was cancelled" in str(result.error_in_exec)
