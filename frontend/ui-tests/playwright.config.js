@@ -8,7 +8,7 @@ const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const port = process.env.EIGEN_UI_PORT || '8888';
 const python = process.env.EIGEN_UI_PYTHON || path.resolve(__dirname, '../../.venv/bin/python');
-const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const chromium = require('./chromium');
 
 module.exports = {
   ...baseConfig,
@@ -28,20 +28,7 @@ module.exports = {
     video: 'off',
     trace: 'off',
     screenshot: 'only-on-failure',
-    launchOptions: {
-      executablePath: chromium,
-      args: [
-        '--headless=new',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage'
-      ]
-    }
+    launchOptions: { executablePath: chromium.executablePath, args: chromium.args }
   },
   webServer: {
     command: `"${python}" -m jupyterlab --config jupyter_server_test_config.py`,

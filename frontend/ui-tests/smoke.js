@@ -12,6 +12,7 @@
  */
 
 const { chromium } = require('@playwright/test');
+const { executablePath: browserPath, args: browserArgs } = require('./chromium');
 
 const PLUGIN = '@eigen-jupyter/labextension:plugin';
 const OPEN_COMMAND = 'eigen:open-job-monitor';
@@ -29,20 +30,7 @@ async function main() {
   if (!base || !token || !['lab', 'notebook'].includes(mode)) {
     throw new Error('usage: node smoke.js <url/> <token> lab|notebook [screenshot.png]');
   }
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage'
-    ]
-  });
+  const browser = await chromium.launch({ executablePath: browserPath, args: browserArgs });
   const seen = { mode, console: [], failures: [] };
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

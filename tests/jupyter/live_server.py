@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LiveServer", "LoadRun", "StatusPoller", "live_server", "p95", "run_load"]
+__all__ = ["LiveServer", "LoadRun", "StatusPoller", "live_server", "p95", "run_load",
+           "stop_process"]
 
 _STARTUP_S = 90.0  # a bound on a hang (Jupyter plus JupyterLab start in a few seconds)
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -132,7 +133,7 @@ def live_server(tmp: Path, *, workers: int = 1) -> Iterator[LiveServer]:
         _wait_for_engine(server)
         yield server
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def _wait_for_info(process: subprocess.Popen[bytes], runtime: Path, log: Path) -> str:
@@ -169,8 +170,9 @@ def _wait_for_engine(server: LiveServer) -> None:
                        f"{server.log_tail()}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (Jupyter shuts its kernels and extensions down), SIGKILL if it hangs."""
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server: SIGTERM (Jupyter shuts its kernels and extensions down), SIGKILL if it
+    hangs."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:

@@ -61,6 +61,16 @@ def broken():
 """
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_widgets_at_the_end() -> Iterator[None]:
+    """Close the widgets the tests made while ipywidgets still works: left to the garbage
+    collector at interpreter exit, each one's ``__del__`` fails noisily."""
+    yield
+    import ipywidgets
+
+    ipywidgets.Widget.close_all()
+
+
 @pytest.fixture(scope="session")
 def engine_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A private engine home, also exported as ``EIGEN_HOME`` for the session."""

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.jupyter.live_server import stop_process
 from tests.jupyter.ui.frontend import CHROMIUM, UI_TESTS
 
 __all__ = ["App", "jupyter_app", "page_config", "smoke"]
@@ -118,7 +118,7 @@ def jupyter_app(python: Path, kind: str, tmp: Path, *,
         url = _wait_for_url(process, dirs["runtime"], log)
         yield App(kind, process, url, token, log)
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def page_config(html: str) -> dict[str, Any]:
@@ -165,17 +165,6 @@ def _wait_for_url(process: subprocess.Popen[bytes], runtime: Path, log: Path) ->
         return url if url.endswith("/") else url + "/"
     raise RuntimeError(f"the server did not start in {_STARTUP_S:g} s:\n"
                        f"{log.read_text(errors='replace')[-4000:]}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM (Jupyter shuts its extensions down), SIGKILL if it hangs."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
 
 
 if __name__ == "__main__":  # manual check: python -m tests.jupyter.ui.served lab|notebook
