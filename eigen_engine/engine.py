@@ -136,6 +136,8 @@ class Engine:
         self._hub = EventHub()
         self._lock = threading.Lock()
         self._changed = threading.Condition()
+        self._changes = 0  # state events seen (under _changed): no wake-up is lost in wait()
+        self._poll_s = (scheduler or SchedulerConfig()).poll_interval_s
         self._plans: dict[str, JobPlan] = {}
         self._compile_s: dict[str, float] = {}
         self._workers_store = False  # set when the executor shares this home's filesystem
@@ -414,11 +416,15 @@ class Engine:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
+            with self._changed:
+                seen = self._changes
             record = self._index.get(job_id)
             if record.is_terminal:
                 return record
-            # Woken by this engine's events; the poll catches changes made by other processes.
-            wait = 0.2 if deadline is None else min(0.2, deadline - time.monotonic())
+            # Woken by this engine's events (one that came while the record was read counts
+            # too); the poll catches changes made by other processes.
+            poll = self._poll_s
+            wait = poll if deadline is None else min(poll, deadline - time.monotonic())
             if wait <= 0:
                 raise JobTimeout(
                     f"job {job_id} is still {record.state} after {timeout:g} s; wait longer "
@@ -426,7 +432,8 @@ class Engine:
                     job_id=job_id,
                 )
             with self._changed:
-                self._changed.wait(wait)
+                if self._changes == seen:
+                    self._changed.wait(wait)
 
     def result(self, job_id: str, timeout: float | None = None) -> JobResult:
         """Wait for a job and return its result.
@@ -707,6 +714,7 @@ class Engine:
                     self._plans.pop(event.job.id, None)
                     self._compile_s.pop(event.job.id, None)
             with self._changed:
+                self._changes += 1
                 self._changed.notify_all()
 
 

@@ -20,7 +20,9 @@ from eigen_engine import Engine
 from eigen_engine.errors import ErrorCode, JobCancelled, JobFailed
 from eigen_engine.jobspec import load_jobspec
 from eigen_engine.qfs.artifacts import ArtifactStore
+from eigen_engine.qfs.index import JobIndex
 from eigen_engine.qrtx.events import JobEvent
+from eigen_engine.qrtx.records import JobRecord
 from eigen_engine.qrtx.scheduler import Scheduler, SchedulerConfig
 from eigen_engine.qrtx.states import JobState
 from tests.engine.enginetools import (
@@ -386,3 +388,26 @@ def test_a_sampling_program_returns_its_outputs_with_the_counts(make_engine: Eng
     assert set(result.counts or {}) <= {"00", "11"}
     assert result.outputs == {"qubits": 5, "label": "bell-5", "angles": [0.0, 0.5, 1.0]}
     assert make_engine().submit(BELL_SOURCE, seed=3).result(timeout=120).outputs is None
+
+
+@pytest.mark.timeout(60)  # 20 lost wake-ups would take 20 x 10 s
+def test_wait_sees_a_job_finish_while_it_was_reading_the_record(
+    make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The job may finish just after wait() read its record (RUNNING) and before it sleeps:
+    # that wake-up must count. Reads are made 10 ms slower to open the window wide, and the
+    # poll that would otherwise rescue a lost wake-up is 30 s: a lost one sleeps until the
+    # 10 s timeout each time.
+    get = JobIndex.get
+
+    def slow_get(self: JobIndex, job_id: str) -> JobRecord:
+        record = get(self, job_id)
+        time.sleep(0.01)
+        return record
+
+    monkeypatch.setattr(JobIndex, "get", slow_get)
+    engine = make_engine(scheduler=SchedulerConfig(poll_interval_s=30.0))
+    engine.submit(BELL_SOURCE, seed=0).result(timeout=120)  # start the worker
+    for seed in range(1, 21):
+        job = engine.submit(BELL_SOURCE, seed=seed, shots=16)
+        assert engine.wait(job.id, timeout=10).state is JobState.DONE
