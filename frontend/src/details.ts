@@ -7,7 +7,15 @@
 import { EigenApiError, EigenClient, IJob, isTerminal } from './api';
 import { convergenceSvg, escapeXml, formatNumber, histogramSvg } from './charts';
 import { h, replaceChildren } from './dom';
-import { formatDuration, formatTime, hasProgress, orderArtifacts, timeline } from './format';
+import {
+  formatDuration,
+  formatShots,
+  formatTime,
+  hasProgress,
+  orderArtifacts,
+  shotsUsed,
+  timeline
+} from './format';
 
 export interface IDetailsOptions {
   readonly client: EigenClient;
@@ -81,7 +89,8 @@ export class JobDetails {
     const facts: [string, string][] = [
       ['Id', job.id],
       ['Target', job.target],
-      ['Shots', job.shots === null ? '—' : String(job.shots)],
+      // What the job sampled with, once its result says (an exact VQE samples nothing).
+      ['Shots', formatShots(this._shots?.id === job.id ? this._shots.used : undefined)],
       ['Seed', job.seed === null ? '—' : String(job.seed)],
       ['Qubits', job.qubits === null ? '—' : String(job.qubits)],
       ['Priority', String(job.priority)],
@@ -249,6 +258,10 @@ export class JobDetails {
     if (withResults && job.state === 'DONE') {
       try {
         const { results } = await client.results(job.id);
+        this._shots = { id: job.id, used: shotsUsed(results.counts, results.metadata) };
+        if (this._job?.id === job.id) {
+          this.render(this._job);
+        }
         if (results.counts && Object.keys(results.counts).length > 0) {
           charts.push(section('Counts', histogramSvg(results.counts)));
         }
@@ -310,6 +323,7 @@ export class JobDetails {
   private _artifacts: HTMLElement = h('div');
   private _loadedFor = '';
   private _hasIterations = false;
+  private _shots: { id: string; used: number[] } | null = null;
   private _cancelling: string | null = null;
   private _cancelError = '';
   private _plotTimer: ReturnType<typeof setTimeout> | undefined = undefined;

@@ -99,3 +99,45 @@ export function orderArtifacts(names: readonly string[]): { name: string; label:
     .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
     .map(name => ({ name, label: known.get(name) ?? name }));
 }
+
+/**
+ * The shot counts a finished job sampled with, smallest first; `[]` if it sampled none.
+ *
+ * A job's `shots` option is always set (a default), but only some jobs sample: a sampling
+ * job does; a hybrid job samples only in the plan nodes that ask for it and evaluates the
+ * others exactly. Its result metadata summarises each node (`nodes`) with the shots it used
+ * (`null`: exact). The same rule as the kernel's job view (`widgets/result.py`).
+ */
+export function shotsUsed(
+  counts: Record<string, number> | null,
+  metadata: Record<string, unknown>
+): number[] {
+  const positive = (value: unknown): number =>
+    typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : 0;
+  const nodes = metadata.nodes;
+  if (nodes !== null && typeof nodes === 'object' && !Array.isArray(nodes)) {
+    const used = new Set<number>();
+    for (const node of Object.values(nodes as Record<string, unknown>)) {
+      if (node !== null && typeof node === 'object') {
+        const n = positive((node as Record<string, unknown>).shots);
+        if (n) {
+          used.add(n);
+        }
+      }
+    }
+    return [...used].sort((a, b) => a - b);
+  }
+  if (!counts || Object.keys(counts).length === 0) {
+    return [];
+  }
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  return [positive(metadata.shots) || total];
+}
+
+/** The Shots fact: `—` until the result is known, `exact` when nothing was sampled. */
+export function formatShots(shots: number[] | undefined): string {
+  if (shots === undefined) {
+    return '—';
+  }
+  return shots.length === 0 ? 'exact' : shots.join(', ');
+}

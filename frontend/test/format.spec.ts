@@ -5,7 +5,15 @@ import { describe, expect, it } from 'vitest';
 
 import type { IJob } from '../src/api';
 import { versionNotice } from '../src/feed';
-import { formatAge, formatDuration, formatProgress, orderArtifacts, timeline } from '../src/format';
+import {
+  formatAge,
+  formatDuration,
+  formatProgress,
+  formatShots,
+  orderArtifacts,
+  shotsUsed,
+  timeline
+} from '../src/format';
 import { FRONTEND_VERSION } from '../src/version';
 
 describe('format', () => {
@@ -82,5 +90,32 @@ describe('versions', () => {
     expect(versionNotice(server)).toBeNull();
     expect(versionNotice({ ...server, eigen_version: '0.0.1' })?.level).toBe('warning');
     expect(versionNotice({ ...server, api_version: 'v2' })?.level).toBe('error');
+  });
+
+  it.each([
+    ['exact sweep', null, { shots: 1024, nodes: { w0: { kind: 'sweep', shots: null } } }, []],
+    ['exact vqe', null, { shots: 1024, nodes: { m0: { kind: 'minimize', nfev: 40 } } }, []],
+    [
+      'sampled vqe',
+      null,
+      { shots: 1024, nodes: { m0: { kind: 'minimize', shots: 4000 } } },
+      [4000]
+    ],
+    [
+      'two shot counts',
+      null,
+      { nodes: { w0: { kind: 'sweep', shots: 200 }, s0: { kind: 'sample', shots: 1000 } } },
+      [200, 1000]
+    ],
+    ['sampling job', { '00': 480, '11': 520 }, { shots: 1000 }, [1000]],
+    ['counts without shots', { '0': 3, '1': 4 }, {}, [7]]
+  ])('shotsUsed: %s', (_name, counts, metadata, used) => {
+    expect(shotsUsed(counts as Record<string, number> | null, metadata)).toEqual(used);
+  });
+
+  it('formats the Shots fact', () => {
+    expect(formatShots(undefined)).toBe('—');
+    expect(formatShots([])).toBe('exact');
+    expect(formatShots([200, 1000])).toBe('200, 1000');
   });
 });
