@@ -664,9 +664,8 @@ class Engine:
         return replace(task, storage=storage)
 
     def _facts(self, record: JobRecord) -> JobFacts:
-        with self._lock:
-            compile_s = self._compile_s.pop(record.id, None)
-            self._plans.pop(record.id, None)
+        with self._lock:  # (kept for a retry; both are dropped when the job finishes)
+            compile_s = self._compile_s.get(record.id)
         stamps = record.timestamps
         return JobFacts(
             job_id=record.id,
