@@ -681,18 +681,17 @@ class Engine:
             queued_s=_span(stamps, JobState.QUEUED, JobState.RUNNING),
         )
 
-    def _persist(self, job_id: str, outcome: dict[str, Any]) -> None:
-        """Write ``results.json`` (and a captured state), then ``meta.json`` with hashes;
-        for an outcome its worker stored, only have the files flushed to disk."""
-        if not outcome.get("stored"):
-            facts = self._facts(self._index.get(job_id))
-            store_outcome(self._store, self._state_store, facts, outcome)
+    def _persist(self, outcome: dict[str, Any], record: JobRecord | None) -> None:
+        """Write ``results.json`` (and a captured state), then ``meta.json`` with hashes, for
+        the job's ``record`` (read by the scheduler); for an outcome its worker stored, only
+        have the files flushed to disk."""
+        if record is not None and not outcome.get("stored"):
+            store_outcome(self._store, self._state_store, self._facts(record), outcome)
         elif self._sync is not None:
             self._sync.mark()
 
-    def _discard(self, job_id: str, outcome: dict[str, Any]) -> None:
+    def _discard(self, job_id: str) -> None:
         """A job ended otherwise (cancelled, timed out) while its results were stored."""
-        del outcome
         for name in (META_NAME, "results.json"):
             with contextlib.suppress(FileNotFoundError):
                 self._store.path(job_id, name).unlink()

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from eigen_engine.errors import EigenError, ErrorCode
 from eigen_engine.qfs.artifacts import ArtifactStore, KnownHashes
 from eigen_engine.qfs.state_store import StateStore
 
@@ -176,14 +175,12 @@ _WORKER_STORES: dict[tuple[str, bool], tuple[ArtifactStore, StateStore]] = {}
 _WORKER_LOCK = threading.Lock()
 
 
-def store_in_worker(storage: ResultStorage, outcome: Mapping[str, Any]) -> dict[str, Any]:
-    """Store a successful outcome from inside a worker; return the short outcome to send.
+def store_in_worker(storage: ResultStorage, outcome: Mapping[str, Any]) -> None:
+    """Store a successful outcome from inside a worker (see :func:`store_outcome`).
 
-    Returns:
-        ``{"job_id", "ok": True, "stored": True}`` once the files are written, or an error
-        outcome (``"ok": False``) saying why they could not be.
+    Raises:
+        OSError, EigenError: a file could not be written.
     """
-    job_id = storage.facts.job_id
     key = (os.fspath(storage.home), storage.fsync)
     with _WORKER_LOCK:
         stores = _WORKER_STORES.get(key)
@@ -192,17 +189,5 @@ def store_in_worker(storage: ResultStorage, outcome: Mapping[str, Any]) -> dict[
             stores = (ArtifactStore(storage.home, sync=sync), StateStore(storage.home))
             _WORKER_STORES[key] = stores
     store, states = stores
-    store.remember_hashes(job_id, storage.known)
-    try:
-        store_outcome(store, states, storage.facts, outcome)
-    except (EigenError, OSError, ValueError) as exc:  # reported as the job's error
-        code = exc.code if isinstance(exc, EigenError) else ErrorCode.INTERNAL
-        message = exc.message if isinstance(exc, EigenError) else str(exc)
-        return {
-            "job_id": job_id,
-            "ok": False,
-            "error": {"type": type(exc).__name__, "code": code.value,
-                      "message": f"could not store the results: {message}",
-                      "transient": False},
-        }
-    return {"job_id": job_id, "ok": True, "stored": True}
+    store.remember_hashes(storage.facts.job_id, storage.known)
+    store_outcome(store, states, storage.facts, outcome)

@@ -88,8 +88,8 @@ class _Inflight:
 
 Planner = Callable[[JobRecord], JobPlan]
 Dispatcher = Callable[[JobRecord, JobPlan], Any]
-Persister = Callable[[str, dict[str, Any]], None]
-Discarder = Callable[[str, dict[str, Any]], None]
+Persister = Callable[[dict[str, Any], JobRecord | None], None]
+Discarder = Callable[[str], None]
 ProgressSink = Callable[[str, dict[str, Any]], None]
 Recompiler = Callable[[JobRecord], None]
 
@@ -106,8 +106,9 @@ class Scheduler:
         run_one: Picklable task function for one job: ``run_one(task) -> outcome``.
         run_many: Picklable task function for a batch: ``run_many(tasks) -> [outcome]``.
         plan: Builds a job's :class:`JobPlan` (from a cache, or from QFS).
-        persist: Writes a finished job's results and ``meta.json`` (before DONE), unless
-            the worker stored them already (the outcome says ``"stored": True``).
+        persist: ``persist(outcome, record)`` writes a finished job's results and
+            ``meta.json`` (before DONE); for an outcome the worker stored already (it says
+            ``"stored": True``) the record is not read, and ``None``.
         on_progress: Receives ``(job_id, report)`` progress reports from workers.
         recompile: Compiles again a job an earlier engine left PENDING or COMPILING.
         task_for: The task argument to send for a job that just went RUNNING (default:
@@ -148,7 +149,7 @@ class Scheduler:
         self._on_progress = on_progress
         self._recompile = recompile
         self._task_for: Dispatcher = task_for or (lambda _record, plan: plan.task)
-        self._discard: Discarder = discard or (lambda _job_id, _outcome: None)
+        self._discard: Discarder = discard or (lambda _job_id: None)
         self._config = config or SchedulerConfig()
         self._wake = threading.Condition()
         self._stopping = False
@@ -501,7 +502,7 @@ class Scheduler:
     def _drop(self, outcome: dict[str, Any]) -> None:
         """The job ended otherwise while it ran: its outcome (and anything stored) goes."""
         try:
-            self._discard(outcome["job_id"], outcome)
+            self._discard(outcome["job_id"])
         except (EigenError, OSError) as exc:
             _log.warning("could not discard the results of job %s: %s", outcome["job_id"], exc)
 
@@ -521,7 +522,7 @@ class Scheduler:
                 return False  # cancelled or timed out meanwhile: the outcome is dropped
         if outcome.get("ok"):
             try:
-                self._persist(job_id, outcome)
+                self._persist(outcome, record)
             except EigenError as exc:
                 self._fail(job_id, exc.code, f"could not store the results: {exc.message}")
                 return False

@@ -167,9 +167,16 @@ def run_job(task: JobTask) -> dict[str, Any]:
             "worker_total_s": time.perf_counter() - started,
         },
     }
-    if task.storage is not None:
-        return store_in_worker(task.storage, outcome)
-    return outcome
+    if task.storage is None:
+        return outcome
+    try:
+        store_in_worker(task.storage, outcome)
+    except Exception as exc:  # the job's error, like any other
+        error = describe_error(exc)
+        error.update(message=f"could not store the results: {error['message']}",
+                     transient=False)
+        return {"job_id": task.job_id, "ok": False, "error": error}
+    return {"job_id": task.job_id, "ok": True, "stored": True}
 
 
 def calibrate_device(device_id: str, noise_model: str | None) -> dict[str, float]:
